@@ -1,0 +1,32 @@
+/* pktdir.h - a packet dir, loaded and checked as a whole.
+ *
+ * pd_pktdir_load runs every check of the protocol in one go: the manifest
+ * (manifest.h), the graph (dag.h), every packet file (packet.h), and the
+ * agreement of each packet's frontmatter with its manifest entry (track,
+ * worktree, branch, feature: a disagreement names both values). All
+ * problems are reported together; the dir is returned only when there were
+ * none. Loading reads files and never writes one.
+ */
+#ifndef PD_PKTDIR_H
+#define PD_PKTDIR_H
+
+#include "packetdeck/dag.h"
+#include "packetdeck/error.h"
+#include "packetdeck/manifest.h"
+#include "packetdeck/packet.h"
+
+typedef struct pd_pktdir {
+	pd_manifest *manifest;
+	pd_dag *dag;
+	pd_packet **packets; /* by track index */
+} pd_pktdir;
+
+/* 0 with *out set, or PD_EINVALID with everything wrong in `diags`. */
+int pd_pktdir_load(pd_pktdir **out, const char *packet_dir, pd_diags *diags);
+
+void pd_pktdir_free(pd_pktdir *pd);
+
+/* Total number of tasks over all packets. */
+size_t pd_pktdir_task_count(const pd_pktdir *pd);
+
+#endif

@@ -1,0 +1,58 @@
+/* snapshot.h - every track's state, derived from the files, at one moment.
+ *
+ * States are never stored; they are read off the packet dir (DESIGN §3):
+ *   complete     a valid completion marker
+ *   running      .packetdeck/track-N.lock held by a live process
+ *   failed       a failure record newer than any checkpoint
+ *   interrupted  a checkpoint, no marker, no lock, no newer failure
+ *   ready        every dependency complete, nothing started
+ *   blocked      some dependency not complete
+ * in that order of precedence. For a blocked track, `root` names the first
+ * (in execution order) not-complete ancestor whose own dependencies are
+ * complete: the track that has to move for this one to move.
+ */
+#ifndef PD_SNAPSHOT_H
+#define PD_SNAPSHOT_H
+
+#include <stddef.h>
+
+#include "packetdeck/pktdir.h"
+#include "packetdeck/state.h"
+
+typedef enum pd_state {
+	PD_STATE_COMPLETE,
+	PD_STATE_RUNNING,
+	PD_STATE_FAILED,
+	PD_STATE_INTERRUPTED,
+	PD_STATE_READY,
+	PD_STATE_BLOCKED
+} pd_state;
+
+#define PD_NO_TRACK ((size_t)-1)
+
+typedef struct pd_track_status {
+	pd_state state;
+	pd_marker marker;
+	pd_checkpoint checkpoint;
+	pd_failure failure;
+	pd_lockinfo lock;
+	size_t tasks_done;   /* per the checkpoint (all, when complete) */
+	size_t root;         /* blocked: the root cause's index; else itself */
+} pd_track_status;
+
+typedef struct pd_snapshot {
+	size_t ntracks;
+	pd_track_status *tracks; /* by manifest index */
+	size_t completed;
+	size_t next;             /* the first actionable track in order, or PD_NO_TRACK */
+} pd_snapshot;
+
+/* Read every track's files. Writes nothing. */
+int pd_snapshot_take(pd_snapshot **out, const pd_pktdir *pd);
+
+void pd_snapshot_free(pd_snapshot *s);
+
+/* "complete", "running", ... */
+const char *pd_state_name(pd_state state);
+
+#endif

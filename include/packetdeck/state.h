@@ -1,0 +1,96 @@
+/* state.h - the files that record a run: markers, checkpoints, failures, locks.
+ *
+ * Readers never trust a file: each is read bounded (PD_STATE_MAX_BYTES),
+ * must be a regular file and strict JSON of the right shape, and anything
+ * else comes back as PD_FILE_CORRUPT with the reason, never as valid. A
+ * completion marker counts only with "status": "complete". Upstream's
+ * older names are read too (.track-{id}-complete.json,
+ * checkpoints/track-{id}-checkpoint.json); the current names win.
+ *
+ * Writers use pd_write_atomic. A completion marker is never replaced: the
+ * write fails if one exists (markers are one-way; the seed forbids editing
+ * them). Nothing here deletes a marker or a checkpoint.
+ *
+ * Probing a lock (pd_lock_probe) opens the lock file read-only and tests
+ * the flock: it creates nothing, so read-only commands stay read-only.
+ */
+#ifndef PD_STATE_H
+#define PD_STATE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#define PD_STATE_MAX_BYTES (64u << 10)
+#define PD_STATE_DIR ".packetdeck"
+
+typedef enum pd_file_state {
+	PD_FILE_ABSENT = 0,
+	PD_FILE_OK,
+	PD_FILE_CORRUPT
+} pd_file_state;
+
+typedef struct pd_marker {
+	pd_file_state state;
+	char *path;       /* the file read, when present */
+	char *commit;     /* NULL when the marker has none */
+	char *timestamp;
+	char *problem;    /* PD_FILE_CORRUPT: why */
+} pd_marker;
+
+typedef struct pd_checkpoint {
+	pd_file_state state;
+	char *path;
+	long track;
+	char *last_completed_task;
+	char *next_task;  /* NULL: null, the last task is done */
+	char *commit, *timestamp;
+	char *problem;
+	struct timespec mtime;
+} pd_checkpoint;
+
+typedef struct pd_failure {
+	pd_file_state state;
+	char *path;
+	long track;
+	char *task;       /* NULL when the failure is not a task's */
+	char *message;
+	int exit_status;
+	char *timestamp;
+	char *problem;
+	struct timespec mtime;
+} pd_failure;
+
+typedef struct pd_lockinfo {
+	bool held;        /* an flock is held on it right now */
+	long pid;         /* from the file's content, 0 if unknown */
+	char *host, *since, *run_id;
+} pd_lockinfo;
+
+/* Readers: 0 with out->state set (ABSENT, OK or CORRUPT); negative only on
+ * out-of-memory. */
+int pd_marker_read(pd_marker *out, const char *packet_dir, long track);
+int pd_checkpoint_read(pd_checkpoint *out, const char *packet_dir, long track);
+int pd_failure_read(pd_failure *out, const char *packet_dir, long track);
+int pd_lock_probe(pd_lockinfo *out, const char *lock_path);
+
+void pd_marker_clear(pd_marker *m);
+void pd_checkpoint_clear(pd_checkpoint *c);
+void pd_failure_clear(pd_failure *f);
+void pd_lockinfo_clear(pd_lockinfo *l);
+
+/* Writers (seed formats). A NULL timestamp means now. */
+int pd_marker_write(const char *packet_dir, long track, const char *commit, const char *timestamp);
+int pd_checkpoint_write(const char *packet_dir, long track, const char *last_completed_task,
+			const char *next_task, const char *commit, const char *timestamp);
+int pd_failure_write(const char *packet_dir, long track, const char *task, const char *message,
+		     int exit_status, const char *timestamp);
+
+/* The paths (malloc'd) of a track's files, current names. */
+char *pd_marker_path(const char *packet_dir, long track);
+char *pd_checkpoint_path(const char *packet_dir, long track);
+char *pd_state_file(const char *packet_dir, long track, const char *suffix); /* .packetdeck/track-N.SUFFIX */
+
+/* "2026-01-05T12:30:00Z" for `t` (UTC) into buf[21]. */
+char *pd_timestamp(char buf[21], time_t t);
+
+#endif

@@ -1,0 +1,53 @@
+/* cli.h - the command-line front end: commands, exit statuses, helpers.
+ *
+ * Not part of the core library: these files print and choose exit
+ * statuses; the core they call does neither.
+ */
+#ifndef PD_CLI_H
+#define PD_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cJSON.h>
+
+#include "packetdeck/pktdir.h"
+
+/* Exit statuses (DESIGN §4), documented in the README. */
+enum {
+	PD_EXIT_OK = 0,      /* all complete, or valid */
+	PD_EXIT_FAILED = 1,  /* a track failed */
+	PD_EXIT_USAGE = 2,   /* invalid input or usage */
+	PD_EXIT_ABORTED = 3, /* user, blocked dependency, wait timeout, signal */
+	PD_EXIT_LOCKED = 4,  /* packet dir locked by another run */
+	PD_EXIT_HANDOFF = 5  /* stopped for handoff */
+};
+
+int cli_validate(int argc, char **argv);
+int cli_status(int argc, char **argv);
+int cli_plan(int argc, char **argv);
+
+/* An option table entry for cli_parse. */
+typedef struct cli_opt {
+	const char *name; /* "--json" */
+	bool *flag;       /* set to true when present */
+} cli_opt;
+
+/* Parse argv[1..] of command `cmd`: flags from `opts`, "--help"/"-h"
+ * (prints `help` and sets *exit_status 0), and exactly one positional
+ * argument into *positional. Returns true to go on; false with
+ * *exit_status set (0 after help, 2 after a usage error, said on stderr). */
+bool cli_parse(int argc, char **argv, const char *cmd, const cli_opt *opts, const char *help,
+	       const char **positional, int *exit_status);
+
+/* Load and check a packet dir; on problems print them, one per line, on
+ * stderr and return false with *exit_status 2. */
+bool cli_load(pd_pktdir **out, const char *dir, int *exit_status);
+
+/* Print each diagnostic as "WHERE: MESSAGE" on stderr. */
+void cli_print_diags(const pd_diags *d);
+
+/* Print a JSON document on one line and free it. */
+int cli_print_json(cJSON *tree);
+
+#endif

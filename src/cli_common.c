@@ -1,0 +1,101 @@
+/* cli_common.c - argument parsing, loading and error printing for commands. */
+#include "cli.h"
+#include "packetdeck/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool cli_parse(int argc, char **argv, const char *cmd, const cli_opt *opts, const char *help,
+	       const char **positional, int *exit_status)
+{
+	bool options_done = false;
+	int i;
+
+	*positional = NULL;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const cli_opt *o;
+
+		if (!options_done && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+			fputs(help, stdout);
+			*exit_status = PD_EXIT_OK;
+			return false;
+		}
+		if (!options_done && strcmp(a, "--") == 0) {
+			options_done = true;
+			continue;
+		}
+		if (!options_done && a[0] == '-' && a[1] != '\0') {
+			for (o = opts; o && o->name; o++)
+				if (strcmp(a, o->name) == 0)
+					break;
+			if (!o || !o->name) {
+				fprintf(stderr, "packetdeck %s: unknown option '%s' (see 'packetdeck %s --help')\n",
+					cmd, a, cmd);
+				*exit_status = PD_EXIT_USAGE;
+				return false;
+			}
+			*o->flag = true;
+			continue;
+		}
+		if (*positional) {
+			fprintf(stderr, "packetdeck %s: unexpected argument '%s' (see 'packetdeck %s --help')\n",
+				cmd, a, cmd);
+			*exit_status = PD_EXIT_USAGE;
+			return false;
+		}
+		*positional = a;
+	}
+	if (!*positional) {
+		fprintf(stderr, "packetdeck %s: missing PACKET_DIR (see 'packetdeck %s --help')\n", cmd,
+			cmd);
+		*exit_status = PD_EXIT_USAGE;
+		return false;
+	}
+	return true;
+}
+
+void cli_print_diags(const pd_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->count; i++) {
+		if (d->items[i].where)
+			fprintf(stderr, "%s: %s\n", d->items[i].where, d->items[i].message);
+		else
+			fprintf(stderr, "%s\n", d->items[i].message);
+	}
+	if (d->dropped)
+		fprintf(stderr, "packetdeck: %zu more problems not shown\n", d->dropped);
+}
+
+bool cli_load(pd_pktdir **out, const char *dir, int *exit_status)
+{
+	pd_diags diags = PD_DIAGS_INIT;
+	int error = pd_pktdir_load(out, dir, &diags);
+
+	if (error == 0) {
+		pd_diags_free(&diags);
+		return true;
+	}
+	cli_print_diags(&diags);
+	if (error != PD_EINVALID || diags.count == 0)
+		fprintf(stderr, "packetdeck: %s\n", pd_error_last());
+	pd_diags_free(&diags);
+	*exit_status = PD_EXIT_USAGE;
+	return false;
+}
+
+int cli_print_json(cJSON *tree)
+{
+	char *text = cJSON_PrintUnformatted(tree);
+
+	cJSON_Delete(tree);
+	if (!text) {
+		fprintf(stderr, "packetdeck: out of memory\n");
+		return PD_EXIT_USAGE;
+	}
+	puts(text);
+	free(text);
+	return PD_EXIT_OK;
+}

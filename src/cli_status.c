@@ -1,0 +1,206 @@
+/* cli_status.c - `packetdeck status PACKET_DIR`: the seed's progress display.
+ *
+ *   ✓ Track 1: core-api (complete)
+ *   → Track 3: tests (next)
+ *     Track 4: documentation (blocked on 3)
+ *   Completed: 2/4
+ */
+#include "cli.h"
+#include "packetdeck/snapshot.h"
+
+#include <stdlib.h>
+
+static const char help[] =
+	"usage: packetdeck status [--json] [--ascii] PACKET_DIR\n"
+	"\n"
+	"Show each track's state, in execution order, read from the files in\n"
+	"PACKET_DIR (completion markers are the truth; checkpoints, failure records\n"
+	"and locks say the rest). Changes nothing.\n"
+	"\n"
+	"  ✓ complete   ▶ running elsewhere   ✗ failed   → next to run\n"
+	"  ! corrupt completion marker (never counted as complete)\n"
+	"  a blocked track names its root cause: (blocked on 3) or (blocked on 3 (failed))\n"
+	"\n"
+	"  --json    one JSON document instead of lines\n"
+	"  --ascii   + * x > ? instead of the symbols above\n"
+	"\n"
+	"exit status: 0 shown, 2 invalid packet dir or usage.\n";
+
+typedef struct glyphs {
+	const char *complete, *running, *failed, *next, *corrupt;
+} glyphs;
+
+static const glyphs unicode = {"✓", "▶", "✗", "→", "!"};
+static const glyphs ascii = {"+", "*", "x", ">", "?"};
+
+static void print_text(const pd_pktdir *pd, const pd_snapshot *s, const glyphs *g)
+{
+	size_t n, k;
+	const size_t *order = pd_dag_order(pd->dag, &n);
+
+	for (k = 0; k < n; k++) {
+		size_t i = order[k];
+		const pd_track *t = &pd->manifest->tracks[i];
+		const pd_track_status *ts = &s->tracks[i];
+		const pd_track_status *root = &s->tracks[ts->root];
+		const char *glyph = " ";
+
+		if (ts->marker.state == PD_FILE_CORRUPT)
+			glyph = g->corrupt;
+		else if (ts->state == PD_STATE_COMPLETE)
+			glyph = g->complete;
+		else if (ts->state == PD_STATE_RUNNING)
+			glyph = g->running;
+		else if (ts->state == PD_STATE_FAILED)
+			glyph = g->failed;
+		else if (i == s->next)
+			glyph = g->next;
+		printf("%s Track %ld: %s (", glyph, t->id, t->name);
+		switch (ts->state) {
+		case PD_STATE_COMPLETE:
+			printf("complete");
+			break;
+		case PD_STATE_RUNNING:
+			printf("running elsewhere, pid %ld", ts->lock.pid);
+			break;
+		case PD_STATE_FAILED:
+			printf("failed at task %s: %s", ts->failure.task ? ts->failure.task : "?",
+			       ts->failure.message ? ts->failure.message : "unreadable failure record");
+			break;
+		case PD_STATE_INTERRUPTED:
+			printf("%sinterrupted after task %s", i == s->next ? "next, " : "",
+			       ts->checkpoint.last_completed_task ? ts->checkpoint.last_completed_task
+								  : "?");
+			break;
+		case PD_STATE_READY:
+			printf("%s", i == s->next ? "next" : "ready");
+			break;
+		case PD_STATE_BLOCKED:
+			printf("blocked on %ld", pd->manifest->tracks[ts->root].id);
+			if (root->state != PD_STATE_READY)
+				printf(" (%s)", pd_state_name(root->state));
+			break;
+		}
+		if (ts->marker.state == PD_FILE_CORRUPT)
+			printf("; corrupt completion marker: %s", ts->marker.problem);
+		printf(")\n");
+	}
+	printf("Completed: %zu/%zu\n", s->completed, s->ntracks);
+}
+
+static cJSON *file_json(pd_file_state state, const char *problem)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "state", state == PD_FILE_OK ? "ok" : "corrupt");
+	if (problem)
+		cJSON_AddStringToObject(o, "problem", problem);
+	return o;
+}
+
+static void add_str(cJSON *o, const char *key, const char *value)
+{
+	if (value)
+		cJSON_AddStringToObject(o, key, value);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static cJSON *track_json(const pd_pktdir *pd, const pd_snapshot *s, size_t i)
+{
+	const pd_track *t = &pd->manifest->tracks[i];
+	const pd_track_status *ts = &s->tracks[i];
+	cJSON *o = cJSON_CreateObject(), *deps = cJSON_AddArrayToObject(o, "depends_on"), *f;
+	size_t j;
+
+	cJSON_AddNumberToObject(o, "id", (double)t->id);
+	cJSON_AddStringToObject(o, "name", t->name);
+	cJSON_AddStringToObject(o, "state", pd_state_name(ts->state));
+	cJSON_AddBoolToObject(o, "next", i == s->next);
+	for (j = 0; j < t->ndeps; j++)
+		cJSON_AddItemToArray(deps, cJSON_CreateNumber((double)t->depends_on[j]));
+	if (ts->state == PD_STATE_BLOCKED) {
+		cJSON_AddNumberToObject(o, "blocked_on", (double)pd->manifest->tracks[ts->root].id);
+		cJSON_AddStringToObject(o, "blocked_on_state", pd_state_name(s->tracks[ts->root].state));
+	}
+	cJSON_AddStringToObject(o, "branch", t->branch);
+	cJSON_AddStringToObject(o, "worktree", t->worktree_path);
+	cJSON_AddNumberToObject(o, "tasks", (double)pd->packets[i]->ntasks);
+	cJSON_AddNumberToObject(o, "tasks_done", (double)ts->tasks_done);
+	if (ts->marker.state != PD_FILE_ABSENT) {
+		f = file_json(ts->marker.state, ts->marker.problem);
+		add_str(f, "commit", ts->marker.commit);
+		add_str(f, "timestamp", ts->marker.timestamp);
+		cJSON_AddItemToObject(o, "marker", f);
+	}
+	if (ts->checkpoint.state != PD_FILE_ABSENT) {
+		f = file_json(ts->checkpoint.state, ts->checkpoint.problem);
+		add_str(f, "last_completed_task", ts->checkpoint.last_completed_task);
+		add_str(f, "next_task", ts->checkpoint.next_task);
+		add_str(f, "commit", ts->checkpoint.commit);
+		add_str(f, "timestamp", ts->checkpoint.timestamp);
+		cJSON_AddItemToObject(o, "checkpoint", f);
+	}
+	if (ts->failure.state != PD_FILE_ABSENT) {
+		f = file_json(ts->failure.state, ts->failure.problem);
+		add_str(f, "task", ts->failure.task);
+		add_str(f, "message", ts->failure.message);
+		cJSON_AddNumberToObject(f, "exit_status", ts->failure.exit_status);
+		add_str(f, "timestamp", ts->failure.timestamp);
+		cJSON_AddItemToObject(o, "failure", f);
+	}
+	if (ts->lock.held) {
+		f = cJSON_AddObjectToObject(o, "lock");
+		cJSON_AddNumberToObject(f, "pid", (double)ts->lock.pid);
+		add_str(f, "host", ts->lock.host);
+		add_str(f, "since", ts->lock.since);
+	}
+	return o;
+}
+
+static int print_json(const pd_pktdir *pd, const pd_snapshot *s)
+{
+	cJSON *root = cJSON_CreateObject(), *tracks;
+	size_t n, k;
+	const size_t *order = pd_dag_order(pd->dag, &n);
+
+	cJSON_AddStringToObject(root, "feature", pd->manifest->feature);
+	cJSON_AddStringToObject(root, "packet_dir", pd->manifest->dir_real);
+	cJSON_AddNumberToObject(root, "completed", (double)s->completed);
+	cJSON_AddNumberToObject(root, "total", (double)s->ntracks);
+	if (s->next != PD_NO_TRACK)
+		cJSON_AddNumberToObject(root, "next", (double)pd->manifest->tracks[s->next].id);
+	else
+		cJSON_AddNullToObject(root, "next");
+	tracks = cJSON_AddArrayToObject(root, "tracks");
+	for (k = 0; k < n; k++)
+		cJSON_AddItemToArray(tracks, track_json(pd, s, order[k]));
+	return cli_print_json(root);
+}
+
+int cli_status(int argc, char **argv)
+{
+	bool json = false, use_ascii = false;
+	const cli_opt opts[] = {{"--json", &json}, {"--ascii", &use_ascii}, {NULL, NULL}};
+	const char *dir;
+	pd_pktdir *pd = NULL;
+	pd_snapshot *s = NULL;
+	int status = PD_EXIT_OK;
+
+	if (!cli_parse(argc, argv, "status", opts, help, &dir, &status))
+		return status;
+	if (!cli_load(&pd, dir, &status))
+		return status;
+	if (pd_snapshot_take(&s, pd) < 0) {
+		fprintf(stderr, "packetdeck: %s\n", pd_error_last());
+		pd_pktdir_free(pd);
+		return PD_EXIT_USAGE;
+	}
+	if (json)
+		status = print_json(pd, s);
+	else
+		print_text(pd, s, use_ascii ? &ascii : &unicode);
+	pd_snapshot_free(s);
+	pd_pktdir_free(pd);
+	return status;
+}

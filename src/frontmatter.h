@@ -1,0 +1,15 @@
+/* frontmatter.h - the YAML frontmatter of a packet, read with libyaml.
+ * Internal to packet.c (see packet.h for the rules). */
+#ifndef PD_FRONTMATTER_H
+#define PD_FRONTMATTER_H
+
+#include "packetdeck/packet.h"
+
+/* Parse text[0..len) as frontmatter whose first line is file line
+ * `first_line`. Problems go to diags located "PATH:LINE". */
+void pd_frontmatter_parse(pd_frontmatter *fm, const char *text, size_t len,
+			  unsigned first_line, const char *path, pd_diags *diags);
+
+void pd_frontmatter_clear(pd_frontmatter *fm);
+
+#endif

@@ -1,0 +1,273 @@
+/* fsio.c - bounded reads and atomic, durable writes (see fsio.h).
+ *
+ * Deliberately not here: locks held for the length of a run (state.c uses
+ * flock for those); this file only takes upstream's short-lived
+ * `<target>.lock` around one write.
+ */
+#define _GNU_SOURCE
+#include "packetdeck/fsio.h"
+#include "packetdeck/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int real_open(const char *path, int flags, mode_t mode)
+{
+	return open(path, flags, mode);
+}
+
+static ssize_t real_write(int fd, const void *buf, size_t len)
+{
+	return write(fd, buf, len);
+}
+
+static int real_fsync(int fd)
+{
+	return fsync(fd);
+}
+
+static int real_rename(const char *from, const char *to, bool no_replace)
+{
+	if (!no_replace)
+		return rename(from, to);
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* The filesystem has no RENAME_NOREPLACE: link() also refuses to
+	 * replace, and is just as atomic. */
+	if (link(from, to) != 0)
+		return -1;
+	unlink(from);
+	return 0;
+}
+
+const pd_os pd_os_real = {real_open, real_write, real_fsync, real_rename};
+static const pd_os *os = &pd_os_real;
+
+void pd_os_override(const pd_os *replacement)
+{
+	os = replacement ? replacement : &pd_os_real;
+}
+
+int pd_read_file(char **out, size_t *out_len, const char *path, size_t max)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, error = 0;
+
+	*out = NULL;
+	if (out_len)
+		*out_len = 0;
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return pd_error_set(PD_ENOTFOUND, "%s: no such file", path);
+		return pd_error_errno(PD_EIO, "%s: cannot open", path);
+	}
+	if (fstat(fd, &st) != 0) {
+		error = pd_error_errno(PD_EIO, "%s: cannot stat", path);
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		error = pd_error_set(PD_EINVALID, "%s: not a regular file", path);
+		goto done;
+	}
+	if ((unsigned long long)st.st_size > max) {
+		error = pd_error_set(PD_EINVALID, "%s: too large (%lld bytes; the limit is %zu)",
+				     path, (long long)st.st_size, max);
+		goto done;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		error = pd_error_set(PD_ENOMEM, "%s: out of memory", path);
+		goto done;
+	}
+	/* Read at most what fstat promised plus nothing: a file that grows
+	 * while we read is cut at its size when opened. */
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error = pd_error_errno(PD_EIO, "%s: cannot read", path);
+			goto done;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	buf = NULL;
+	if (out_len)
+		*out_len = len;
+done:
+	free(buf);
+	close(fd);
+	return error;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+int pd_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int error = 0;
+
+	if (fd < 0)
+		return pd_error_errno(PD_EIO, "%s: cannot open directory", dir);
+	if (os->fsync(fd) != 0)
+		error = pd_error_errno(PD_EIO, "%s: cannot sync directory", dir);
+	close(fd);
+	return error;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Take upstream's `<target>.lock`: create it exclusively with our pid. */
+static int take_upstream_lock(const char *lock, const pd_write_options *o)
+{
+	unsigned waited = 0;
+
+	for (;;) {
+		int fd = os->open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		struct stat st;
+
+		if (fd >= 0) {
+			char pid[32];
+			int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+
+			if (os->write(fd, pid, (size_t)n) != n) {
+				int error = pd_error_errno(PD_EIO, "%s: cannot write", lock);
+
+				close(fd);
+				unlink(lock);
+				return error;
+			}
+			close(fd);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return pd_error_errno(PD_EIO, "%s: cannot create", lock);
+		if (stat(lock, &st) == 0 && time(NULL) - st.st_mtime > (time_t)o->lock_stale_s) {
+			unlink(lock); /* stale: its writer died */
+			continue;
+		}
+		if (waited >= o->lock_wait_ms)
+			return pd_error_set(PD_ELOCKED, "%s: held by another writer for over %u ms",
+					    lock, o->lock_wait_ms);
+		sleep_ms(20);
+		waited += 20;
+	}
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = os->write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = ENOSPC;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int pd_write_atomic(const char *path, const void *data, size_t len,
+		    const pd_write_options *opts)
+{
+	static unsigned counter;
+	pd_write_options defaults = PD_WRITE_OPTIONS_INIT;
+	char *dir = NULL, *lock = NULL, *tmp = NULL;
+	bool locked = false, tmp_made = false;
+	int fd = -1, error = 0;
+	size_t plen = strlen(path);
+
+	if (!opts)
+		opts = &defaults;
+	dir = dir_of(path);
+	lock = malloc(plen + 6);
+	tmp = malloc(plen + 64);
+	if (!dir || !lock || !tmp) {
+		error = pd_error_set(PD_ENOMEM, "%s: out of memory", path);
+		goto done;
+	}
+	snprintf(lock, plen + 6, "%s.lock", path);
+	snprintf(tmp, plen + 64, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
+
+	if ((error = take_upstream_lock(lock, opts)) < 0)
+		goto done;
+	locked = true;
+
+	fd = os->open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		error = pd_error_errno(PD_EIO, "%s: cannot create temporary file", path);
+		goto done;
+	}
+	tmp_made = true;
+	if (write_all(fd, data, len) != 0) {
+		error = pd_error_errno(PD_EIO, "%s: cannot write", path);
+		goto done;
+	}
+	if (os->fsync(fd) != 0) {
+		error = pd_error_errno(PD_EIO, "%s: cannot sync", path);
+		goto done;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		error = pd_error_errno(PD_EIO, "%s: cannot close", path);
+		goto done;
+	}
+	fd = -1;
+	if (os->rename(tmp, path, opts->no_replace) != 0) {
+		if (errno == EEXIST)
+			error = pd_error_set(PD_EINVALID, "%s: already exists", path);
+		else
+			error = pd_error_errno(PD_EIO, "%s: cannot rename into place", path);
+		goto done;
+	}
+	tmp_made = false;
+	error = pd_fsync_dir(dir);
+done:
+	if (fd >= 0)
+		close(fd);
+	if (tmp_made)
+		unlink(tmp);
+	if (locked)
+		unlink(lock);
+	free(dir);
+	free(lock);
+	free(tmp);
+	return error;
+}

@@ -1,0 +1,61 @@
+/* main.c - `packetdeck COMMAND ...`: dispatch to a command, --help, --version. */
+#include "cli.h"
+#include "packetdeck/gitwt.h"
+#include "pd_version.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: packetdeck COMMAND [options] ARG\n"
+	"\n"
+	"Execute and watch work packets: a feature split into tracks, each a packet\n"
+	"file worked on in its own git worktree, ordered by the dependency graph in\n"
+	"PACKET_DIR/manifest.json.\n"
+	"\n"
+	"commands:\n"
+	"  validate PACKET_DIR   check the manifest, the graph and every packet file\n"
+	"  plan PACKET_DIR       the execution order and what a run would do with each track\n"
+	"  status PACKET_DIR     each track's state, read from its marker and checkpoint\n"
+	"\n"
+	"'packetdeck COMMAND --help' describes a command.\n"
+	"exit status: 0 ok, 1 a track failed, 2 invalid input or usage, 3 aborted,\n"
+	"4 packet dir locked by another run, 5 stopped for handoff.\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} commands[] = {
+	{"validate", cli_validate},
+	{"status", cli_status},
+	{"plan", cli_plan},
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int status;
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return PD_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage, stdout);
+		return PD_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("packetdeck %s\n", PD_VERSION);
+		return PD_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(*commands); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			status = commands[i].fn(argc - 1, argv + 1);
+			pd_git_shutdown();
+			return status;
+		}
+	}
+	fprintf(stderr, "packetdeck: unknown command '%s' (see 'packetdeck --help')\n", argv[1]);
+	return PD_EXIT_USAGE;
+}

@@ -1,0 +1,636 @@
+/* packet.c - packet files: frontmatter split, task extraction (packet.h).
+ *
+ * A line scanner with two states that matter: inside a code fence or not,
+ * inside a task or not. It never builds a markdown tree: packets can be
+ * large boot prompts and only the task skeleton is needed.
+ */
+#define _GNU_SOURCE /* strndup */
+#include "packetdeck/packet.h"
+#include "packetdeck/fsio.h"
+#include "frontmatter.h"
+#include "text.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct span {
+	const char *s, *e; /* [s, e) */
+} span;
+
+typedef struct parser {
+	pd_packet *p;
+	pd_diags *diags;
+	size_t cap_tasks;
+	pd_task *task;        /* the open task, or NULL */
+	unsigned task_heading; /* its heading level (0: not a heading) */
+	/* an open fence */
+	bool in_fence, fence_is_cmd;
+	char fence_char;
+	size_t fence_len, fence_indent;
+	unsigned fence_line;
+	char *block;          /* the command block being collected */
+	size_t block_len;
+} parser;
+
+static void PD_PRINTF(3, 4) problem(parser *ps, unsigned line, const char *fmt, ...)
+{
+	char where[1024], msg[1024];
+	va_list ap;
+
+	if (line)
+		snprintf(where, sizeof(where), "%s:%u", ps->p->path, line);
+	else
+		snprintf(where, sizeof(where), "%s", ps->p->path);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pd_diags_add(ps->diags, where, "%s", msg);
+}
+
+static span trim(span x)
+{
+	while (x.s < x.e && (*x.s == ' ' || *x.s == '\t'))
+		x.s++;
+	while (x.e > x.s && (x.e[-1] == ' ' || x.e[-1] == '\t'))
+		x.e--;
+	return x;
+}
+
+static bool starts(span x, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return (size_t)(x.e - x.s) >= n && memcmp(x.s, prefix, n) == 0;
+}
+
+static char *dup_span(span x)
+{
+	return strndup(x.s, (size_t)(x.e - x.s));
+}
+
+/* Heading level (1-6) of a line, 0 if it is not an ATX heading; *rest is
+ * its text. */
+static unsigned heading(span line, span *rest)
+{
+	span x = line;
+	unsigned level = 0, indent = 0;
+
+	while (x.s < x.e && *x.s == ' ' && indent < 3)
+		x.s++, indent++;
+	while (x.s < x.e && *x.s == '#' && level < 7)
+		x.s++, level++;
+	if (level == 0 || level > 6 || (x.s < x.e && *x.s != ' ' && *x.s != '\t'))
+		return 0;
+	*rest = trim(x);
+	return level;
+}
+
+/* "Task ID" then `term`: sets *id and returns where the rest starts. */
+static const char *task_word(span x, const char *term, span *id)
+{
+	const char *p;
+	size_t tl = strlen(term);
+
+	if (!starts(x, "Task"))
+		return NULL;
+	p = x.s + 4;
+	if (p >= x.e || (*p != ' ' && *p != '\t'))
+		return NULL;
+	while (p < x.e && (*p == ' ' || *p == '\t'))
+		p++;
+	id->s = p;
+	if (p >= x.e || !isalnum((unsigned char)*p))
+		return NULL;
+	while (p < x.e && (isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-'))
+		p++;
+	id->e = p;
+	if ((size_t)(x.e - p) < tl || memcmp(p, term, tl) != 0)
+		return NULL;
+	return p + tl;
+}
+
+/* Is this line a task header? Sets id, title, checked, and *level (the
+ * heading level for "### Task", else 0). */
+static bool task_header(span line, span *id, span *title, bool *checked, unsigned *level)
+{
+	span x = trim(line), rest;
+	const char *after;
+	bool checkbox = false;
+
+	*checked = false;
+	*level = heading(line, &rest);
+	if (*level) {
+		if (*level < 2 || *level > 4)
+			return false;
+		after = task_word(rest, ":", id);
+		if (!after)
+			return false;
+		*title = trim((span){after, rest.e});
+		return true;
+	}
+	if (x.e - x.s >= 2 && strchr("-*+", *x.s) && (x.s[1] == ' ' || x.s[1] == '\t'))
+		x = trim((span){x.s + 2, x.e});
+	if (starts(x, "[ ] ") || starts(x, "[x] ") || starts(x, "[X] ")) {
+		checkbox = true;
+		*checked = x.s[1] != ' ';
+		x = trim((span){x.s + 4, x.e});
+	}
+	if (starts(x, "**")) {
+		span inner = {x.s + 2, x.e};
+
+		if ((after = task_word(inner, ":**", id)) != NULL ||
+		    (after = task_word(inner, "**:", id)) != NULL) {
+			*title = trim((span){after, x.e});
+			return true;
+		}
+		if ((after = task_word(inner, ":", id)) != NULL) {
+			/* "**Task 1.1: title**" */
+			span t = trim((span){after, x.e});
+
+			if (t.e - t.s >= 2 && t.e[-1] == '*' && t.e[-2] == '*')
+				t.e -= 2;
+			*title = trim(t);
+			return true;
+		}
+		return false;
+	}
+	if (checkbox && (after = task_word(x, ":", id)) != NULL) {
+		*title = trim((span){after, x.e});
+		return true;
+	}
+	return false;
+}
+
+static int push_str(char ***arr, size_t *n, char *s)
+{
+	char **a;
+
+	if (!s)
+		return PD_ENOMEM;
+	/* grow at powers of two */
+	if ((*n & (*n - 1)) == 0) {
+		a = realloc(*arr, (*n ? *n * 2 : 1) * sizeof(*a));
+		if (!a) {
+			free(s);
+			return PD_ENOMEM;
+		}
+		*arr = a;
+	}
+	(*arr)[(*n)++] = s;
+	return 0;
+}
+
+static void add_command(parser *ps, char *cmd, unsigned line)
+{
+	pd_task *t = ps->task;
+	size_t n = t->ncommands;
+
+	if (push_str(&t->commands, &t->ncommands, cmd) < 0)
+		return;
+	if ((n & (n - 1)) == 0) {
+		unsigned *l = realloc(t->command_lines, (n ? n * 2 : 1) * sizeof(*l));
+
+		if (!l) {
+			t->ncommands--;
+			free(cmd);
+			return;
+		}
+		t->command_lines = l;
+	}
+	t->command_lines[n] = line;
+}
+
+/* Strip one pair of surrounding backticks: "`make test`" -> "make test". */
+static span unquote(span x)
+{
+	if (x.e - x.s >= 2 && x.s[0] == '`' && x.e[-1] == '`' &&
+	    !memchr(x.s + 1, '`', (size_t)(x.e - x.s - 2)))
+		return trim((span){x.s + 1, x.e - 1});
+	return x;
+}
+
+static void add_files(pd_task *t, span list)
+{
+	const char *p = list.s;
+
+	while (p <= list.e) {
+		const char *comma = memchr(p, ',', (size_t)(list.e - p));
+		span item = trim((span){p, comma ? comma : list.e});
+
+		item = unquote(item);
+		if (item.e > item.s)
+			push_str(&t->files, &t->nfiles, dup_span(item));
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+}
+
+/* "Key: value", "- Key: value", "**Key:** value": a field of the task. */
+static void task_field(parser *ps, span line, unsigned lineno)
+{
+	static const char *keys[] = {"Files", "File", "Acceptance", "Run"};
+	span x = trim(line), value;
+	size_t k, n;
+	bool bold;
+
+	if (x.e - x.s >= 2 && strchr("-*+", *x.s) && (x.s[1] == ' ' || x.s[1] == '\t'))
+		x = trim((span){x.s + 2, x.e});
+	bold = starts(x, "**");
+	if (bold)
+		x.s += 2;
+	for (k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
+		n = strlen(keys[k]);
+		if (!starts(x, keys[k]) || x.s + n >= x.e || x.s[n] != ':')
+			continue;
+		value.s = x.s + n + 1;
+		if (bold) {
+			if (!starts((span){value.s, x.e}, "**"))
+				continue;
+			value.s += 2;
+		}
+		value = trim((span){value.s, x.e});
+		break;
+	}
+	if (k == sizeof(keys) / sizeof(*keys))
+		return;
+	if (k <= 1) {
+		add_files(ps->task, value);
+	} else if (k == 2) {
+		char *old = ps->task->acceptance, *v = dup_span(value);
+
+		if (old && v) {
+			size_t lo = strlen(old), lv = strlen(v);
+			char *joined = malloc(lo + lv + 2);
+
+			if (joined) {
+				memcpy(joined, old, lo);
+				joined[lo] = '\n';
+				memcpy(joined + lo + 1, v, lv + 1);
+			}
+			free(old);
+			free(v);
+			v = joined;
+		}
+		ps->task->acceptance = v;
+	} else {
+		value = unquote(value);
+		if (value.e == value.s)
+			problem(ps, lineno, "task %s: empty Run: command", ps->task->id);
+		else
+			add_command(ps, dup_span(value), lineno);
+	}
+}
+
+static void open_task(parser *ps, span id, span title, bool checked, unsigned level,
+		      unsigned lineno)
+{
+	pd_packet *p = ps->p;
+	pd_task *t;
+	char *tid = dup_span(id);
+
+	ps->task = NULL;
+	if (!tid)
+		return;
+	if (strlen(tid) > PD_TASK_ID_MAX) {
+		problem(ps, lineno, "task id \"%.20s...\" is longer than %d characters", tid,
+			PD_TASK_ID_MAX);
+		free(tid);
+		return;
+	}
+	if (p->ntasks == ps->cap_tasks) {
+		size_t cap = ps->cap_tasks ? ps->cap_tasks * 2 : 8;
+		pd_task *a = realloc(p->tasks, cap * sizeof(*a));
+
+		if (!a) {
+			free(tid);
+			return;
+		}
+		p->tasks = a;
+		ps->cap_tasks = cap;
+	}
+	t = &p->tasks[p->ntasks++];
+	memset(t, 0, sizeof(*t));
+	t->id = tid;
+	t->title = dup_span(title);
+	t->line = lineno;
+	t->checked = checked;
+	ps->task = t;
+	ps->task_heading = level;
+}
+
+/* A fence opener: ``` or ~~~ (3 or more), with an info string. */
+static bool fence_open(parser *ps, span line, unsigned lineno)
+{
+	span x = line, info;
+	const char *p;
+	char c;
+	size_t n = 0;
+
+	while (x.s < x.e && (*x.s == ' ' || *x.s == '\t'))
+		x.s++;
+	if (x.s >= x.e || (*x.s != '`' && *x.s != '~'))
+		return false;
+	c = *x.s;
+	for (p = x.s; p < x.e && *p == c; p++)
+		n++;
+	if (n < 3)
+		return false;
+	info = trim((span){p, x.e});
+	if (c == '`' && memchr(info.s, '`', (size_t)(info.e - info.s)))
+		return false;
+	ps->in_fence = true;
+	ps->fence_char = c;
+	ps->fence_len = n;
+	ps->fence_indent = (size_t)(x.s - line.s);
+	ps->fence_line = lineno;
+	{
+		const char *w = info.s;
+		size_t wl;
+
+		while (w < info.e && !isspace((unsigned char)*w))
+			w++;
+		wl = (size_t)(w - info.s);
+		ps->fence_is_cmd = ps->task &&
+				   ((wl == 2 && strncasecmp(info.s, "sh", 2) == 0) ||
+				    (wl == 4 && strncasecmp(info.s, "bash", 4) == 0));
+	}
+	ps->block_len = 0;
+	return true;
+}
+
+static bool fence_close(const parser *ps, span line)
+{
+	span x = trim(line);
+	const char *p = x.s;
+
+	while (p < x.e && *p == ps->fence_char)
+		p++;
+	return p == x.e && (size_t)(x.e - x.s) >= ps->fence_len;
+}
+
+static void block_append(parser *ps, span line)
+{
+	size_t skip = 0, n;
+	char *b;
+
+	while (skip < ps->fence_indent && line.s < line.e && *line.s == ' ')
+		line.s++, skip++;
+	n = (size_t)(line.e - line.s);
+	b = realloc(ps->block, ps->block_len + n + 2);
+	if (!b)
+		return;
+	ps->block = b;
+	memcpy(b + ps->block_len, line.s, n);
+	ps->block_len += n;
+	b[ps->block_len++] = '\n';
+	b[ps->block_len] = '\0';
+}
+
+static void scan_line(parser *ps, span line, unsigned lineno)
+{
+	span id, title, rest;
+	bool checked;
+	unsigned level;
+
+	if (ps->in_fence) {
+		if (fence_close(ps, line)) {
+			ps->in_fence = false;
+			if (ps->fence_is_cmd && ps->task) {
+				span all = {ps->block ? ps->block : "", ps->block ? ps->block + ps->block_len : ""};
+
+				if (trim(all).s == trim(all).e)
+					problem(ps, ps->fence_line, "task %s: empty code block", ps->task->id);
+				else
+					add_command(ps, strndup(ps->block, ps->block_len), ps->fence_line);
+			}
+		} else if (ps->fence_is_cmd) {
+			block_append(ps, line);
+		}
+		return;
+	}
+	if (fence_open(ps, line, lineno))
+		return;
+	if (task_header(line, &id, &title, &checked, &level)) {
+		open_task(ps, id, title, checked, level, lineno);
+		return;
+	}
+	level = heading(line, &rest);
+	if (level && level <= 2) {
+		ps->task = NULL;
+		return;
+	}
+	if (ps->task)
+		task_field(ps, line, lineno);
+}
+
+/* Split off the frontmatter; returns the offset where the body starts and
+ * the file line of the body's first line. */
+static size_t split_frontmatter(parser *ps, const char *text, size_t len, unsigned *body_line)
+{
+	const char *p = text, *end = text + len, *nl;
+	unsigned line = 2;
+
+	*body_line = 1;
+	nl = memchr(p, '\n', len);
+	if (!nl)
+		return 0;
+	{
+		span first = {p, nl};
+
+		if (first.e > first.s && first.e[-1] == '\r')
+			first.e--;
+		while (first.e > first.s && (first.e[-1] == ' ' || first.e[-1] == '\t'))
+			first.e--;
+		if (first.e - first.s != 3 || memcmp(p, "---", 3) != 0)
+			return 0;
+	}
+	p = nl + 1;
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		span l = {p, e ? e : end};
+
+		if (l.e > l.s && l.e[-1] == '\r')
+			l.e--;
+		l = trim(l);
+		if ((l.e - l.s == 3) && (memcmp(l.s, "---", 3) == 0 || memcmp(l.s, "...", 3) == 0)) {
+			pd_frontmatter_parse(&ps->p->fm, nl + 1, (size_t)(p - (nl + 1)), 2,
+					     ps->p->path, ps->diags);
+			*body_line = line + 1;
+			return e ? (size_t)(e + 1 - text) : len;
+		}
+		line++;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	problem(ps, 1, "frontmatter opened here is never closed (expected a line \"---\")");
+	return len;
+}
+
+typedef struct task_ref {
+	const char *id;
+	size_t index;
+} task_ref;
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const task_ref *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static void free_task(pd_task *t);
+
+/* Refuse repeated task ids: sort once, O(n log n) even for a hostile
+ * packet with many tasks, then drop every repeat (reported at its line). */
+static void drop_duplicates(parser *ps)
+{
+	pd_packet *p = ps->p;
+	task_ref *refs;
+	unsigned char *drop;
+	size_t i, o = 0, run;
+
+	if (p->ntasks < 2)
+		return;
+	refs = malloc(p->ntasks * sizeof(*refs));
+	drop = calloc(p->ntasks, 1);
+	if (!refs || !drop)
+		goto done;
+	for (i = 0; i < p->ntasks; i++)
+		refs[i] = (task_ref){p->tasks[i].id, i};
+	qsort(refs, p->ntasks, sizeof(*refs), cmp_ref);
+	for (i = 1, run = 0; i < p->ntasks; i++) {
+		if (strcmp(refs[run].id, refs[i].id) != 0) {
+			run = i; /* refs[run] is the first of its id */
+			continue;
+		}
+		problem(ps, p->tasks[refs[i].index].line, "duplicate task id \"%s\" (first at line %u)",
+			refs[i].id, p->tasks[refs[run].index].line);
+		drop[refs[i].index] = 1;
+	}
+	for (i = 0; i < p->ntasks; i++) {
+		if (drop[i])
+			free_task(&p->tasks[i]);
+		else
+			p->tasks[o++] = p->tasks[i];
+	}
+	p->ntasks = o;
+done:
+	free(refs);
+	free(drop);
+}
+
+int pd_packet_parse(pd_packet **out, const char *path, const char *text, size_t len,
+		    pd_diags *diags)
+{
+	size_t before = pd_diags_total(diags), off;
+	parser ps;
+	unsigned lineno, bad_line, bad_col;
+	const char *what, *p, *end = text + len;
+
+	*out = NULL;
+	memset(&ps, 0, sizeof(ps));
+	ps.diags = diags;
+	ps.p = calloc(1, sizeof(*ps.p));
+	if (!ps.p || !(ps.p->path = strdup(path))) {
+		free(ps.p);
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	}
+	ps.p->fm.track = -1;
+	if (pd_text_check(text, len, &bad_line, &bad_col, &what)) {
+		char where[1024];
+
+		snprintf(where, sizeof(where), "%s:%u:%u", path, bad_line, bad_col);
+		pd_diags_add(diags, where, "%s", what);
+		*out = ps.p;
+		return PD_EINVALID;
+	}
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		text += 3, len -= 3; /* a byte-order mark */
+	off = split_frontmatter(&ps, text, len, &lineno);
+	for (p = text + off; p < end;) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		span line = {p, e ? e : end};
+
+		if (line.e > line.s && line.e[-1] == '\r')
+			line.e--;
+		scan_line(&ps, line, lineno++);
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	drop_duplicates(&ps);
+	if (ps.in_fence && ps.fence_is_cmd)
+		problem(&ps, ps.fence_line, "code block opened here is never closed");
+	if (ps.p->ntasks == 0 && pd_diags_total(diags) == before)
+		problem(&ps, 0, "no tasks found (expected \"### Task 1.1: ...\", "
+				"\"**Task 1.1:** ...\" or \"- [ ] Task 1.1: ...\")");
+	free(ps.block);
+	*out = ps.p;
+	return pd_diags_total(diags) > before ? PD_EINVALID : 0;
+}
+
+int pd_packet_load(pd_packet **out, const char *file, const char *display, pd_diags *diags)
+{
+	char *buf = NULL;
+	size_t len;
+	int error;
+
+	*out = NULL;
+	error = pd_read_file(&buf, &len, file, PD_PACKET_MAX_BYTES);
+	if (error < 0) {
+		/* pd_read_file names `file`; say it with the display name. */
+		const char *msg = pd_error_last(), *colon = strstr(msg, ": ");
+
+		pd_diags_add(diags, display, "%s", colon ? colon + 2 : msg);
+		return error == PD_ENOMEM ? error : PD_EINVALID;
+	}
+	error = pd_packet_parse(out, display, buf, len, diags);
+	free(buf);
+	return error;
+}
+
+long pd_packet_find_task(const pd_packet *p, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p->ntasks; i++)
+		if (strcmp(p->tasks[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void free_task(pd_task *t)
+{
+	size_t j;
+
+	free(t->id);
+	free(t->title);
+	free(t->acceptance);
+	for (j = 0; j < t->nfiles; j++)
+		free(t->files[j]);
+	free(t->files);
+	for (j = 0; j < t->ncommands; j++)
+		free(t->commands[j]);
+	free(t->commands);
+	free(t->command_lines);
+}
+
+void pd_packet_free(pd_packet *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->ntasks; i++)
+		free_task(&p->tasks[i]);
+	free(p->tasks);
+	pd_frontmatter_clear(&p->fm);
+	free(p->path);
+	free(p);
+}

@@ -1,0 +1,153 @@
+/* snapshot.c - derive track states and root causes from files (snapshot.h). */
+#include "packetdeck/snapshot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *pd_state_name(pd_state state)
+{
+	static const char *names[] = {"complete", "running",  "failed",
+				      "interrupted", "ready", "blocked"};
+
+	return (unsigned)state < sizeof(names) / sizeof(*names) ? names[state] : "unknown";
+}
+
+static bool newer_or_same(struct timespec a, struct timespec b)
+{
+	return a.tv_sec > b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec >= b.tv_nsec);
+}
+
+/* How many tasks the checkpoint says are done; a checkpoint naming a task
+ * the packet lacks is corrupt. */
+static void count_done(pd_track_status *ts, const pd_packet *p)
+{
+	pd_checkpoint *c = &ts->checkpoint;
+	long i;
+
+	if (c->state != PD_FILE_OK || !p)
+		return;
+	if (!c->next_task) {
+		ts->tasks_done = p->ntasks;
+		return;
+	}
+	if ((i = pd_packet_find_task(p, c->next_task)) >= 0) {
+		ts->tasks_done = (size_t)i;
+		return;
+	}
+	c->state = PD_FILE_CORRUPT;
+	free(c->problem);
+	c->problem = malloc(strlen(c->path) + strlen(c->next_task) + 64);
+	if (c->problem)
+		sprintf(c->problem, "%s: next_task \"%s\" is not a task of this packet", c->path,
+			c->next_task);
+}
+
+static int read_track(pd_track_status *ts, const pd_manifest *m, const pd_track *t,
+		      const pd_packet *p)
+{
+	char *lock;
+	int error;
+
+	if ((error = pd_marker_read(&ts->marker, m->dir, t->id)) < 0 ||
+	    (error = pd_checkpoint_read(&ts->checkpoint, m->dir, t->id)) < 0 ||
+	    (error = pd_failure_read(&ts->failure, m->dir, t->id)) < 0)
+		return error;
+	lock = pd_state_file(m->dir, t->id, "lock");
+	if (!lock)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	error = pd_lock_probe(&ts->lock, lock);
+	free(lock);
+	count_done(ts, p);
+	if (ts->marker.state == PD_FILE_OK) {
+		ts->state = PD_STATE_COMPLETE;
+		ts->tasks_done = p ? p->ntasks : 0;
+	} else if (ts->lock.held) {
+		ts->state = PD_STATE_RUNNING;
+	} else if (ts->failure.state != PD_FILE_ABSENT &&
+		   (ts->checkpoint.state == PD_FILE_ABSENT ||
+		    newer_or_same(ts->failure.mtime, ts->checkpoint.mtime))) {
+		ts->state = PD_STATE_FAILED;
+	} else if (ts->checkpoint.state != PD_FILE_ABSENT) {
+		ts->state = PD_STATE_INTERRUPTED;
+	} else {
+		ts->state = PD_STATE_READY; /* or blocked: decided with the graph */
+	}
+	return error;
+}
+
+/* In execution order, so every dependency is settled before its dependents. */
+static void settle_graph(pd_snapshot *s, const pd_dag *g)
+{
+	size_t norder, k, j, nd;
+	const size_t *order = pd_dag_order(g, &norder);
+
+	for (k = 0; k < norder; k++) {
+		size_t i = order[k], best = PD_NO_TRACK;
+		const size_t *deps = pd_dag_deps(g, i, &nd);
+		pd_track_status *ts = &s->tracks[i];
+
+		ts->root = i;
+		for (j = 0; j < nd; j++) {
+			const pd_track_status *d = &s->tracks[deps[j]];
+			size_t cause;
+
+			if (d->state == PD_STATE_COMPLETE)
+				continue;
+			cause = d->state == PD_STATE_BLOCKED ? d->root : deps[j];
+			if (best == PD_NO_TRACK || pd_dag_position(g, cause) < pd_dag_position(g, best))
+				best = cause;
+		}
+		if (best != PD_NO_TRACK && ts->state == PD_STATE_READY) {
+			ts->state = PD_STATE_BLOCKED;
+			ts->root = best;
+		}
+		if (ts->state == PD_STATE_COMPLETE)
+			s->completed++;
+		else if (s->next == PD_NO_TRACK &&
+			 (ts->state == PD_STATE_READY || ts->state == PD_STATE_INTERRUPTED ||
+			  ts->state == PD_STATE_FAILED))
+			s->next = i;
+	}
+}
+
+int pd_snapshot_take(pd_snapshot **out, const pd_pktdir *pd)
+{
+	const pd_manifest *m = pd->manifest;
+	pd_snapshot *s = calloc(1, sizeof(*s));
+	size_t i;
+	int error = 0;
+
+	*out = NULL;
+	if (!s || !(s->tracks = calloc(m->ntracks ? m->ntracks : 1, sizeof(*s->tracks)))) {
+		free(s);
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	}
+	s->ntracks = m->ntracks;
+	s->next = PD_NO_TRACK;
+	for (i = 0; i < m->ntracks && error == 0; i++)
+		error = read_track(&s->tracks[i], m, &m->tracks[i], pd->packets[i]);
+	if (error < 0) {
+		pd_snapshot_free(s);
+		return error;
+	}
+	settle_graph(s, pd->dag);
+	*out = s;
+	return 0;
+}
+
+void pd_snapshot_free(pd_snapshot *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->ntracks; i++) {
+		pd_marker_clear(&s->tracks[i].marker);
+		pd_checkpoint_clear(&s->tracks[i].checkpoint);
+		pd_failure_clear(&s->tracks[i].failure);
+		pd_lockinfo_clear(&s->tracks[i].lock);
+	}
+	free(s->tracks);
+	free(s);
+}

@@ -1,0 +1,408 @@
+/* state.c - markers, checkpoints, failure records and lock probes (state.h).
+ *
+ * Not here: taking locks for a run (the executor's), and deciding a
+ * track's state from these files (snapshot.c).
+ */
+#define _GNU_SOURCE /* asprintf */
+#include "packetdeck/state.h"
+#include "packetdeck/error.h"
+#include "packetdeck/fsio.h"
+#include "json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATE_MAX_DEPTH 8
+
+/* DIR/PREFIX{track}SUFFIX */
+static char *track_path(const char *dir, const char *prefix, long track, const char *suffix)
+{
+	char *path = NULL;
+
+	if (asprintf(&path, "%s/%s%ld%s", dir, prefix, track, suffix) < 0)
+		return NULL;
+	return path;
+}
+
+char *pd_marker_path(const char *packet_dir, long track)
+{
+	return track_path(packet_dir, "track-", track, ".completion.json");
+}
+
+char *pd_checkpoint_path(const char *packet_dir, long track)
+{
+	return track_path(packet_dir, "track-", track, ".checkpoint.json");
+}
+
+char *pd_state_file(const char *packet_dir, long track, const char *suffix)
+{
+	char *path = NULL;
+
+	if (asprintf(&path, "%s/" PD_STATE_DIR "/track-%ld.%s", packet_dir, track, suffix) < 0)
+		return NULL;
+	return path;
+}
+
+char *pd_timestamp(char buf[21], time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+/* Read a state file as a JSON object. Returns the object, or NULL with
+ * *state ABSENT (no file) or CORRUPT (*problem says why). */
+static cJSON *read_object(const char *path, pd_file_state *state, char **problem,
+			  struct timespec *mtime)
+{
+	char *buf = NULL;
+	size_t len;
+	cJSON *root = NULL;
+	struct stat st;
+	int error;
+
+	*state = PD_FILE_ABSENT;
+	error = pd_read_file(&buf, &len, path, PD_STATE_MAX_BYTES);
+	if (error == PD_ENOTFOUND)
+		return NULL;
+	*state = PD_FILE_CORRUPT;
+	if (error < 0) {
+		*problem = strdup(pd_error_last());
+		return NULL;
+	}
+	if (mtime && stat(path, &st) == 0)
+		*mtime = st.st_mtim;
+	if (pd_json_parse(&root, buf, len, path, STATE_MAX_DEPTH) < 0) {
+		*problem = strdup(pd_error_last());
+	} else if (!cJSON_IsObject(root)) {
+		if (asprintf(problem, "%s: must hold a JSON object", path) < 0)
+			*problem = NULL;
+		cJSON_Delete(root);
+		root = NULL;
+	}
+	free(buf);
+	return root;
+}
+
+static char *copy_string(const cJSON *obj, const char *key)
+{
+	const char *s;
+
+	return pd_json_string(obj, key, &s) == 1 ? strdup(s) : NULL;
+}
+
+static void corrupt(pd_file_state *state, char **problem, const char *path, const char *why)
+{
+	*state = PD_FILE_CORRUPT;
+	free(*problem);
+	if (asprintf(problem, "%s: %s", path, why) < 0)
+		*problem = NULL;
+}
+
+/* Try the current name, then the legacy one. Sets *path to the one read. */
+static cJSON *read_either(const char *current, const char *legacy, char **path,
+			  pd_file_state *state, char **problem, struct timespec *mtime)
+{
+	cJSON *root = read_object(current, state, problem, mtime);
+
+	if (*state != PD_FILE_ABSENT) {
+		*path = strdup(current);
+		return root;
+	}
+	root = read_object(legacy, state, problem, mtime);
+	if (*state != PD_FILE_ABSENT)
+		*path = strdup(legacy);
+	return root;
+}
+
+int pd_marker_read(pd_marker *out, const char *packet_dir, long track)
+{
+	char *current = pd_marker_path(packet_dir, track);
+	char *legacy = track_path(packet_dir, ".track-", track, "-complete.json");
+	const char *status;
+	cJSON *root;
+
+	memset(out, 0, sizeof(*out));
+	if (!current || !legacy) {
+		free(current);
+		free(legacy);
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	}
+	root = read_either(current, legacy, &out->path, &out->state, &out->problem, NULL);
+	if (root) {
+		int has = pd_json_string(root, "status", &status);
+
+		if (has == 1 && strcmp(status, "complete") == 0) {
+			out->state = PD_FILE_OK;
+			out->commit = copy_string(root, "commit");
+			out->timestamp = copy_string(root, "timestamp");
+		} else if (has == 1) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "\"status\" is \"%.100s\", not \"complete\"", status);
+			corrupt(&out->state, &out->problem, out->path, why);
+		} else {
+			corrupt(&out->state, &out->problem, out->path,
+				"no \"status\": \"complete\"");
+		}
+		cJSON_Delete(root);
+	}
+	free(current);
+	free(legacy);
+	return 0;
+}
+
+int pd_checkpoint_read(pd_checkpoint *out, const char *packet_dir, long track)
+{
+	char *current = pd_checkpoint_path(packet_dir, track);
+	char *legacy = track_path(packet_dir, "checkpoints/track-", track, "-checkpoint.json");
+	const cJSON *next;
+	int64_t t;
+	cJSON *root;
+
+	memset(out, 0, sizeof(*out));
+	out->track = -1;
+	if (!current || !legacy) {
+		free(current);
+		free(legacy);
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	}
+	root = read_either(current, legacy, &out->path, &out->state, &out->problem, &out->mtime);
+	if (root) {
+		next = pd_json_get(root, "next_task");
+		out->last_completed_task = copy_string(root, "last_completed_task");
+		out->commit = copy_string(root, "commit");
+		out->timestamp = copy_string(root, "timestamp");
+		if (!pd_json_int(pd_json_get(root, "track"), 0, 2147483647, &t))
+			corrupt(&out->state, &out->problem, out->path, "\"track\" is not a track id");
+		else if ((out->track = (long)t) != track)
+			corrupt(&out->state, &out->problem, out->path, "\"track\" names another track");
+		else if (!out->last_completed_task)
+			corrupt(&out->state, &out->problem, out->path,
+				"\"last_completed_task\" is missing or not a string");
+		else if (!next || !(cJSON_IsNull(next) || cJSON_IsString(next)))
+			corrupt(&out->state, &out->problem, out->path,
+				"\"next_task\" must be a task id or null");
+		else
+			out->state = PD_FILE_OK;
+		if (cJSON_IsString(next))
+			out->next_task = strdup(next->valuestring);
+		cJSON_Delete(root);
+	}
+	free(current);
+	free(legacy);
+	return 0;
+}
+
+int pd_failure_read(pd_failure *out, const char *packet_dir, long track)
+{
+	char *path = pd_state_file(packet_dir, track, "failure.json");
+	int64_t v;
+	cJSON *root;
+
+	memset(out, 0, sizeof(*out));
+	out->track = -1;
+	if (!path)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	root = read_object(path, &out->state, &out->problem, &out->mtime);
+	if (root) {
+		out->path = strdup(path);
+		out->task = copy_string(root, "task");
+		out->message = copy_string(root, "message");
+		out->timestamp = copy_string(root, "timestamp");
+		if (pd_json_int(pd_json_get(root, "exit_status"), -1000, 1000, &v))
+			out->exit_status = (int)v;
+		if (!pd_json_int(pd_json_get(root, "track"), 0, 2147483647, &v) || v != track)
+			corrupt(&out->state, &out->problem, path, "\"track\" is missing or names another track");
+		else if (!out->message)
+			corrupt(&out->state, &out->problem, path, "\"message\" is missing");
+		else
+			out->state = PD_FILE_OK;
+		out->track = (long)v;
+		cJSON_Delete(root);
+	} else if (out->state != PD_FILE_ABSENT) {
+		out->path = strdup(path);
+	}
+	free(path);
+	return 0;
+}
+
+int pd_lock_probe(pd_lockinfo *out, const char *lock_path)
+{
+	char *buf = NULL;
+	cJSON *root = NULL;
+	size_t len;
+	int64_t pid;
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	fd = open(lock_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return 0; /* no lock file: nobody holds it */
+	if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+		out->held = errno == EWOULDBLOCK;
+	} else {
+		flock(fd, LOCK_UN);
+	}
+	close(fd);
+	if (!out->held)
+		return 0;
+	if (pd_read_file(&buf, &len, lock_path, PD_STATE_MAX_BYTES) == 0 &&
+	    pd_json_parse(&root, buf, len, lock_path, STATE_MAX_DEPTH) == 0 && cJSON_IsObject(root)) {
+		if (pd_json_int(pd_json_get(root, "pid"), 1, 4194304, &pid))
+			out->pid = (long)pid;
+		out->host = copy_string(root, "host");
+		out->since = copy_string(root, "since");
+		out->run_id = copy_string(root, "run_id");
+	}
+	cJSON_Delete(root);
+	free(buf);
+	return 0;
+}
+
+void pd_marker_clear(pd_marker *m)
+{
+	free(m->path);
+	free(m->commit);
+	free(m->timestamp);
+	free(m->problem);
+	memset(m, 0, sizeof(*m));
+}
+
+void pd_checkpoint_clear(pd_checkpoint *c)
+{
+	free(c->path);
+	free(c->last_completed_task);
+	free(c->next_task);
+	free(c->commit);
+	free(c->timestamp);
+	free(c->problem);
+	memset(c, 0, sizeof(*c));
+	c->track = -1;
+}
+
+void pd_failure_clear(pd_failure *f)
+{
+	free(f->path);
+	free(f->task);
+	free(f->message);
+	free(f->timestamp);
+	free(f->problem);
+	memset(f, 0, sizeof(*f));
+	f->track = -1;
+}
+
+void pd_lockinfo_clear(pd_lockinfo *l)
+{
+	free(l->host);
+	free(l->since);
+	free(l->run_id);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Print `obj` as one line and write it atomically to `path`. */
+static int write_object(const char *path, cJSON *obj, bool no_replace)
+{
+	pd_write_options opts = PD_WRITE_OPTIONS_INIT;
+	char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
+	size_t len;
+	int error;
+
+	cJSON_Delete(obj);
+	if (!text || !path) {
+		free(text);
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	}
+	len = strlen(text);
+	/* cJSON allocated len + 1 bytes: the NUL becomes the newline. */
+	text[len] = '\n';
+	opts.no_replace = no_replace;
+	error = pd_write_atomic(path, text, len + 1, &opts);
+	free(text);
+	return error;
+}
+
+static void add_string_or_null(cJSON *obj, const char *key, const char *value)
+{
+	if (value)
+		cJSON_AddStringToObject(obj, key, value);
+	else
+		cJSON_AddNullToObject(obj, key);
+}
+
+int pd_marker_write(const char *packet_dir, long track, const char *commit, const char *timestamp)
+{
+	char now[21], *path = pd_marker_path(packet_dir, track);
+	cJSON *obj = cJSON_CreateObject();
+	int error;
+
+	if (obj) {
+		cJSON_AddStringToObject(obj, "format_version", "1.0.0");
+		cJSON_AddStringToObject(obj, "status", "complete");
+		add_string_or_null(obj, "commit", commit);
+		cJSON_AddStringToObject(obj, "timestamp",
+					timestamp ? timestamp : pd_timestamp(now, time(NULL)));
+	}
+	error = write_object(path, obj, true);
+	free(path);
+	return error;
+}
+
+int pd_checkpoint_write(const char *packet_dir, long track, const char *last_completed_task,
+			const char *next_task, const char *commit, const char *timestamp)
+{
+	char now[21], *path = pd_checkpoint_path(packet_dir, track);
+	cJSON *obj = cJSON_CreateObject();
+	int error;
+
+	if (obj) {
+		cJSON_AddStringToObject(obj, "format_version", "1.0.0");
+		cJSON_AddNumberToObject(obj, "track", (double)track);
+		cJSON_AddStringToObject(obj, "last_completed_task", last_completed_task);
+		add_string_or_null(obj, "commit", commit);
+		cJSON_AddStringToObject(obj, "timestamp",
+					timestamp ? timestamp : pd_timestamp(now, time(NULL)));
+		add_string_or_null(obj, "next_task", next_task);
+	}
+	error = write_object(path, obj, false);
+	free(path);
+	return error;
+}
+
+int pd_failure_write(const char *packet_dir, long track, const char *task, const char *message,
+		     int exit_status, const char *timestamp)
+{
+	char now[21], *dir = NULL, *path = pd_state_file(packet_dir, track, "failure.json");
+	cJSON *obj = cJSON_CreateObject();
+	int error;
+
+	if (asprintf(&dir, "%s/" PD_STATE_DIR, packet_dir) < 0)
+		dir = NULL;
+	if (dir && mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		error = pd_error_errno(PD_EIO, "%s: cannot create", dir);
+		cJSON_Delete(obj);
+		free(dir);
+		free(path);
+		return error;
+	}
+	free(dir);
+	if (obj) {
+		cJSON_AddNumberToObject(obj, "track", (double)track);
+		add_string_or_null(obj, "task", task);
+		cJSON_AddStringToObject(obj, "message", message);
+		cJSON_AddNumberToObject(obj, "exit_status", exit_status);
+		cJSON_AddStringToObject(obj, "timestamp",
+					timestamp ? timestamp : pd_timestamp(now, time(NULL)));
+	}
+	error = write_object(path, obj, false);
+	free(path);
+	return error;
+}

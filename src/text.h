@@ -1,0 +1,17 @@
+/* text.h - byte-level text checks shared by the JSON and markdown readers:
+ * UTF-8 sequence validation and line:column location. Internal. */
+#ifndef PD_TEXT_H
+#define PD_TEXT_H
+
+#include <stddef.h>
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if invalid
+ * (overlong forms, surrogates and code points past U+10FFFF included). */
+size_t pd_utf8_seq_len(const unsigned char *p, const unsigned char *end);
+
+/* Find the first NUL byte or invalid UTF-8 sequence in buf[0..len).
+ * Returns 0 if there is none; else 1, with *line and *col (1-based,
+ * counting characters) of the bad byte and *what describing it. */
+int pd_text_check(const char *buf, size_t len, unsigned *line, unsigned *col, const char **what);
+
+#endif
