@@ -1,0 +1,317 @@
+/* test_fsio.c - bounded reads and atomic writes, with injected faults. */
+#define _GNU_SOURCE
+#include "test.h"
+#include "packetdeck/fsio.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *dir;
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = t_tmpdir();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pd_os_override(NULL);
+	t_rmrf(dir);
+	free(dir);
+	return 0;
+}
+
+static char *slurp(const char *name)
+{
+	char *p = t_path(dir, name), *buf = NULL;
+	size_t len;
+
+	assert_int_equal(pd_read_file(&buf, &len, p, 1 << 20), 0);
+	free(p);
+	return buf;
+}
+
+/* Entries in dir other than "." and ".."; names them on stderr. */
+static int count_entries(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			fprintf(stderr, "  entry: %s\n", e->d_name);
+			n++;
+		}
+	closedir(d);
+	return n;
+}
+
+static void reads_a_regular_file(void **state)
+{
+	char *buf;
+
+	(void)state;
+	t_write(dir, "a.json", "{\"x\":1}");
+	buf = slurp("a.json");
+	assert_string_equal(buf, "{\"x\":1}");
+	free(buf);
+}
+
+static void refuses_what_is_not_a_regular_file(void **state)
+{
+	char *buf = NULL, *fifo = t_path(dir, "fifo"), *sub = t_path(dir, "sub");
+
+	(void)state;
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	/* A FIFO with no writer: refused at once, not waited on. */
+	assert_int_equal(pd_read_file(&buf, NULL, fifo, 100), PD_EINVALID);
+	assert_non_null(strstr(pd_error_last(), "not a regular file"));
+	assert_int_equal(pd_read_file(&buf, NULL, sub, 100), PD_EINVALID);
+	assert_null(buf);
+	free(fifo);
+	free(sub);
+}
+
+static void refuses_a_file_over_the_limit_unread(void **state)
+{
+	char *p = t_path(dir, "big"), *buf = NULL;
+	int fd = open(p, O_WRONLY | O_CREAT, 0644);
+
+	(void)state;
+	/* 4 GiB, sparse: refused from its size, never read. */
+	assert_int_equal(ftruncate(fd, (off_t)4 << 30), 0);
+	close(fd);
+	assert_int_equal(pd_read_file(&buf, NULL, p, 1 << 20), PD_EINVALID);
+	assert_non_null(strstr(pd_error_last(), "too large (4294967296 bytes; the limit is 1048576)"));
+	free(p);
+}
+
+static void missing_file_is_not_found(void **state)
+{
+	char *p = t_path(dir, "nope"), *buf = NULL;
+
+	(void)state;
+	assert_int_equal(pd_read_file(&buf, NULL, p, 10), PD_ENOTFOUND);
+	free(p);
+}
+
+static void writes_and_replaces_atomically(void **state)
+{
+	char *p = t_path(dir, "s.json"), *buf;
+
+	(void)state;
+	assert_int_equal(pd_write_atomic(p, "one\n", 4, NULL), 0);
+	buf = slurp("s.json");
+	assert_string_equal(buf, "one\n");
+	free(buf);
+	assert_int_equal(pd_write_atomic(p, "two\n", 4, NULL), 0);
+	buf = slurp("s.json");
+	assert_string_equal(buf, "two\n");
+	free(buf);
+	assert_int_equal(count_entries(), 1); /* no temporary file, no lock left */
+	free(p);
+}
+
+static void no_replace_keeps_the_existing_file(void **state)
+{
+	pd_write_options o = PD_WRITE_OPTIONS_INIT;
+	char *p = t_path(dir, "m.json"), *buf;
+
+	(void)state;
+	o.no_replace = true;
+	assert_int_equal(pd_write_atomic(p, "first", 5, &o), 0);
+	assert_int_equal(pd_write_atomic(p, "second", 6, &o), PD_EINVALID);
+	assert_non_null(strstr(pd_error_last(), "already exists"));
+	buf = slurp("m.json");
+	assert_string_equal(buf, "first");
+	free(buf);
+	assert_int_equal(count_entries(), 1);
+	free(p);
+}
+
+static void a_fresh_upstream_lock_is_waited_on_then_refused(void **state)
+{
+	pd_write_options o = PD_WRITE_OPTIONS_INIT;
+	char *p = t_path(dir, "c.json");
+	struct timespec t0, t1;
+	long ms;
+
+	(void)state;
+	t_write(dir, "c.json", "old");
+	t_write(dir, "c.json.lock", "12345\n");
+	o.lock_wait_ms = 200;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(pd_write_atomic(p, "new", 3, &o), PD_ELOCKED);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms >= 180);
+	{
+		char *buf = slurp("c.json"), *lock = slurp("c.json.lock");
+
+		assert_string_equal(buf, "old");
+		assert_string_equal(lock, "12345\n"); /* someone else's lock: untouched */
+		free(buf);
+		free(lock);
+	}
+	free(p);
+}
+
+static void a_stale_upstream_lock_is_taken_over(void **state)
+{
+	char *p = t_path(dir, "c.json"), *lock = t_path(dir, "c.json.lock"), *buf;
+	struct timeval old[2] = {{time(NULL) - 60, 0}, {time(NULL) - 60, 0}};
+
+	(void)state;
+	t_write(dir, "c.json.lock", "12345\n");
+	assert_int_equal(utimes(lock, old), 0);
+	assert_int_equal(pd_write_atomic(p, "new", 3, NULL), 0);
+	buf = slurp("c.json");
+	assert_string_equal(buf, "new");
+	free(buf);
+	assert_int_equal(access(lock, F_OK), -1); /* released after the write */
+	free(p);
+	free(lock);
+}
+
+/* Faults: the nth call of a kind fails with an errno. */
+static int fail_errno;
+/* The lock's pid goes through; then 2 bytes, then nothing more. */
+static ssize_t short_then_zero_write(int fd, const void *b, size_t n)
+{
+	static int calls;
+
+	if (calls == 0 || calls == 1) {
+		calls++;
+		return pd_os_real.write(fd, b, calls == 1 ? n : (n > 2 ? 2 : n));
+	}
+	return 0;
+}
+static int failing_fsync(int fd)
+{
+	(void)fd;
+	errno = EIO;
+	return -1;
+}
+static int failing_rename(const char *a, const char *b, bool nr)
+{
+	(void)a, (void)b, (void)nr;
+	errno = EXDEV;
+	return -1;
+}
+
+static void expect_fault_keeps_old(const pd_os *os, const char *message)
+{
+	char *p = t_path(dir, "k.json"), *buf;
+
+	t_write(dir, "k.json", "{\"old\":true}");
+	pd_os_override(os);
+	assert_int_not_equal(pd_write_atomic(p, "{\"new\":true}", 12, NULL), 0);
+	pd_os_override(NULL);
+	if (!strstr(pd_error_last(), message))
+		fail_msg("got \"%s\", expected \"%s\"", pd_error_last(), message);
+	buf = slurp("k.json");
+	assert_string_equal(buf, "{\"old\":true}");
+	free(buf);
+	assert_int_equal(count_entries(), 1); /* no temporary file, no lock */
+	free(p);
+}
+
+static int lock_write_calls;
+/* The first write is the lock file's pid; later ones fail. */
+static ssize_t lock_then_fail(int fd, const void *b, size_t n)
+{
+	if (lock_write_calls++ == 0)
+		return pd_os_real.write(fd, b, n);
+	errno = fail_errno;
+	return -1;
+}
+
+static void full_disk_keeps_the_previous_file(void **state)
+{
+	pd_os os = pd_os_real;
+
+	(void)state;
+	fail_errno = ENOSPC;
+	lock_write_calls = 0;
+	os.write = lock_then_fail;
+	expect_fault_keeps_old(&os, "cannot write: No space left on device");
+}
+
+static void a_write_that_stops_short_is_a_failure(void **state)
+{
+	pd_os os = pd_os_real;
+
+	(void)state;
+	os.write = short_then_zero_write;
+	expect_fault_keeps_old(&os, "No space left on device");
+}
+
+static void failed_fsync_keeps_the_previous_file(void **state)
+{
+	pd_os os = pd_os_real;
+
+	(void)state;
+	os.fsync = failing_fsync;
+	expect_fault_keeps_old(&os, "cannot sync");
+}
+
+static void failed_rename_keeps_the_previous_file(void **state)
+{
+	pd_os os = pd_os_real;
+
+	(void)state;
+	os.rename = failing_rename;
+	expect_fault_keeps_old(&os, "cannot rename into place");
+}
+
+static void read_only_directory_keeps_the_previous_file(void **state)
+{
+	char *p = t_path(dir, "r.json"), *buf;
+
+	(void)state;
+	if (geteuid() == 0)
+		skip(); /* root writes anywhere */
+	t_write(dir, "r.json", "old");
+	assert_int_equal(chmod(dir, 0555), 0);
+	assert_int_not_equal(pd_write_atomic(p, "new", 3, NULL), 0);
+	assert_int_equal(chmod(dir, 0755), 0);
+	buf = slurp("r.json");
+	assert_string_equal(buf, "old");
+	free(buf);
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(reads_a_regular_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(refuses_what_is_not_a_regular_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(refuses_a_file_over_the_limit_unread, setup, teardown),
+		cmocka_unit_test_setup_teardown(missing_file_is_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(writes_and_replaces_atomically, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_replace_keeps_the_existing_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_fresh_upstream_lock_is_waited_on_then_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_stale_upstream_lock_is_taken_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(full_disk_keeps_the_previous_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_write_that_stops_short_is_a_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_fsync_keeps_the_previous_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_rename_keeps_the_previous_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_only_directory_keeps_the_previous_file, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,103 @@
+/* testutil.c - helpers for the unit tests (see test.h). */
+#define _GNU_SOURCE
+#include "test.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *t_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *tmpl = NULL;
+
+	assert_true(asprintf(&tmpl, "%s/pdtest.XXXXXX", base && *base ? base : "/tmp") > 0);
+	assert_non_null(mkdtemp(tmpl));
+	return tmpl;
+}
+
+char *t_path(const char *dir, const char *name)
+{
+	char *p = NULL;
+
+	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
+	return p;
+}
+
+static void mkdirs_for(char *path)
+{
+	char *slash = path;
+
+	while ((slash = strchr(slash + 1, '/')) != NULL) {
+		*slash = '\0';
+		if (mkdir(path, 0755) != 0)
+			assert_int_equal(errno, EEXIST);
+		*slash = '/';
+	}
+}
+
+void t_write(const char *dir, const char *name, const char *content)
+{
+	char *p = t_path(dir, name);
+	FILE *f;
+
+	mkdirs_for(p);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	assert_int_equal(fclose(f), 0);
+	free(p);
+}
+
+void t_rmrf(const char *dir)
+{
+	char *cmd = NULL;
+
+	/* test-owned mkdtemp paths only: no quoting concerns */
+	assert_true(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+bool t_has_diag(const pd_diags *d, const char *where_suffix, const char *message)
+{
+	size_t i;
+
+	for (i = 0; i < d->count; i++) {
+		const char *w = d->items[i].where ? d->items[i].where : "";
+		size_t lw = strlen(w), ls = where_suffix ? strlen(where_suffix) : 0;
+
+		if (where_suffix && (lw < ls || strcmp(w + lw - ls, where_suffix) != 0))
+			continue;
+		if (strstr(d->items[i].message, message))
+			return true;
+	}
+	fprintf(stderr, "no diagnostic [%s] \"%s\" among %zu:\n", where_suffix ? where_suffix : "*",
+		message, d->count);
+	for (i = 0; i < d->count; i++)
+		fprintf(stderr, "  %s: %s\n", d->items[i].where ? d->items[i].where : "-",
+			d->items[i].message);
+	return false;
+}
+
+void t_packet_dir(const char *dir, const char *tracks_json, int npackets)
+{
+	char *manifest = NULL, name[64], body[256];
+	int i;
+
+	assert_true(asprintf(&manifest,
+			     "{\"format_version\":\"1.0.0\",\"feature\":\"f\",\"tracks\":[%s],"
+			     "\"merge_strategy\":\"worktree-merge\",\"post_merge_qa\":[]}\n",
+			     tracks_json) > 0);
+	t_write(dir, "manifest.json", manifest);
+	free(manifest);
+	for (i = 1; i <= npackets; i++) {
+		snprintf(name, sizeof(name), "track-%d.md", i);
+		snprintf(body, sizeof(body), "## Tasks\n\n### Task %d.1: first\nRun: true\n\n"
+			 "### Task %d.2: second\nRun: true\n", i, i);
+		t_write(dir, name, body);
+	}
+}
