@@ -390,6 +390,16 @@ static void block_append(parser *ps, span line)
 	b[ps->block_len] = '\0';
 }
 
+static bool blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s && i < n; i++)
+		if (!isspace((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
 static void scan_line(parser *ps, span line, unsigned lineno)
 {
 	span id, title, rest;
@@ -400,9 +410,7 @@ static void scan_line(parser *ps, span line, unsigned lineno)
 		if (fence_close(ps, line)) {
 			ps->in_fence = false;
 			if (ps->fence_is_cmd && ps->task) {
-				span all = {ps->block ? ps->block : "", ps->block ? ps->block + ps->block_len : ""};
-
-				if (trim(all).s == trim(all).e)
+				if (blank(ps->block, ps->block_len))
 					problem(ps, ps->fence_line, "task %s: empty code block", ps->task->id);
 				else
 					add_command(ps, strndup(ps->block, ps->block_len), ps->fence_line);

@@ -1,0 +1,379 @@
+/* test_snapshot.c - the packet dir as a whole: frontmatter agreement,
+ * derived track states, root causes, and the plan. */
+#define _GNU_SOURCE
+#include "test.h"
+#include "packetdeck/gitwt.h"
+#include "packetdeck/plan.h"
+#include "packetdeck/snapshot.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *dir;
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = t_tmpdir();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	t_rmrf(dir);
+	free(dir);
+	return 0;
+}
+
+/* 1 -> 3, 2 -> 3, 3 -> 4, and 5 alone */
+#define GRAPH TRACK(1, "") "," TRACK(2, "") "," TRACK(3, "1, 2") "," TRACK(4, "3") "," TRACK(5, "")
+
+typedef struct world {
+	pd_pktdir *pd;
+	pd_snapshot *s;
+} world;
+
+static world take(void)
+{
+	world w = {NULL, NULL};
+	pd_diags d = PD_DIAGS_INIT;
+
+	if (pd_pktdir_load(&w.pd, dir, &d) != 0) {
+		t_has_diag(&d, NULL, "(load failed)");
+		fail();
+	}
+	pd_diags_free(&d);
+	assert_int_equal(pd_snapshot_take(&w.s, w.pd), 0);
+	return w;
+}
+
+static void drop(world *w)
+{
+	pd_snapshot_free(w->s);
+	pd_pktdir_free(w->pd);
+}
+
+static const pd_track_status *st(const world *w, long id)
+{
+	return &w->s->tracks[pd_dag_find(w->pd->dag, id)];
+}
+
+static void complete(long id)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "track-%ld.completion.json", id);
+	t_write(dir, name, "{\"format_version\":\"1.0.0\",\"status\":\"complete\",\"commit\":\"c0ffee\","
+			   "\"timestamp\":\"2026-01-05T13:00:00Z\"}");
+}
+
+static void touch_at(const char *name, time_t t)
+{
+	char *p = t_path(dir, name);
+	struct timespec ts[2] = {{t, 0}, {t, 0}};
+
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+	free(p);
+}
+
+static void frontmatter_disagreement_names_both_values(void **state)
+{
+	pd_pktdir *pd = NULL;
+	pd_diags d = PD_DIAGS_INIT;
+
+	(void)state;
+	t_packet_dir(dir, TRACK(1, "") "," TRACK(2, ""), 2);
+	t_write(dir, "track-1.md", "---\ntrack: 7\nbranch: other\nworktree: /elsewhere\nfeature: g\n---\n"
+				   "### Task 1.1: x\n");
+	assert_int_equal(pd_pktdir_load(&pd, dir, &d), PD_EINVALID);
+	assert_null(pd);
+	assert_true(t_has_diag(&d, "track-1.md:2", "frontmatter track 7 disagrees with the manifest's id 1"));
+	assert_true(t_has_diag(&d, "track-1.md:3",
+			       "frontmatter branch \"other\" disagrees with the manifest's \"b1\""));
+	assert_true(t_has_diag(&d, "track-1.md:4",
+			       "frontmatter worktree \"/elsewhere\" disagrees with the manifest's \"/tmp/wt1\""));
+	assert_true(t_has_diag(&d, "track-1.md:5",
+			       "frontmatter feature \"g\" disagrees with the manifest's \"f\""));
+	assert_int_equal(d.count, 4);
+	pd_diags_free(&d);
+}
+
+static void agreeing_frontmatter_is_fine(void **state)
+{
+	world w;
+
+	(void)state;
+	t_packet_dir(dir, TRACK(1, ""), 1);
+	t_write(dir, "track-1.md", "---\ntrack: 1\nbranch: b1\nworktree: /tmp/./wt1\nfeature: f\n---\n"
+				   "### Task 1.1: x\n");
+	w = take();
+	assert_int_equal(pd_pktdir_task_count(w.pd), 1);
+	drop(&w);
+}
+
+static void problems_in_every_file_are_reported_together(void **state)
+{
+	pd_pktdir *pd = NULL;
+	pd_diags d = PD_DIAGS_INIT;
+
+	(void)state;
+	t_packet_dir(dir, TRACK(1, "") "," TRACK(2, "1, 9") "," TRACK(3, ""), 3);
+	t_write(dir, "track-1.md", "no tasks here\n");
+	t_write(dir, "track-3.md", "### Task 3.1: a\n### Task 3.1: b\n");
+	assert_int_equal(pd_pktdir_load(&pd, dir, &d), PD_EINVALID);
+	assert_true(t_has_diag(&d, "tracks[1].depends_on[1]", "track 2 depends on unknown track 9"));
+	assert_true(t_has_diag(&d, "track-1.md", "no tasks found"));
+	assert_true(t_has_diag(&d, "track-3.md:2", "duplicate task id \"3.1\""));
+	assert_int_equal(d.count, 3);
+	pd_diags_free(&d);
+}
+
+static void fresh_dir_is_ready_and_blocked(void **state)
+{
+	world w;
+
+	(void)state;
+	t_packet_dir(dir, GRAPH, 5);
+	w = take();
+	assert_int_equal(st(&w, 1)->state, PD_STATE_READY);
+	assert_int_equal(st(&w, 2)->state, PD_STATE_READY);
+	assert_int_equal(st(&w, 3)->state, PD_STATE_BLOCKED);
+	assert_int_equal(st(&w, 3)->root, 0);             /* track 1 */
+	assert_int_equal(st(&w, 4)->root, 0);             /* the root, not the nearest (3) */
+	assert_int_equal(w.s->next, 0);
+	assert_int_equal(w.s->completed, 0);
+	drop(&w);
+}
+
+static void markers_complete_tracks_and_unblock(void **state)
+{
+	world w;
+
+	(void)state;
+	t_packet_dir(dir, GRAPH, 5);
+	complete(1);
+	complete(2);
+	w = take();
+	assert_int_equal(st(&w, 1)->state, PD_STATE_COMPLETE);
+	assert_int_equal(st(&w, 1)->tasks_done, 2);
+	assert_int_equal(st(&w, 3)->state, PD_STATE_READY);
+	assert_int_equal(st(&w, 4)->state, PD_STATE_BLOCKED);
+	assert_int_equal(st(&w, 4)->root, 2);  /* track 3 */
+	assert_int_equal(w.s->next, 2);
+	assert_int_equal(w.s->completed, 2);
+	drop(&w);
+}
+
+static void corrupt_marker_never_counts(void **state)
+{
+	world w;
+
+	(void)state;
+	t_packet_dir(dir, GRAPH, 5);
+	t_write(dir, "track-1.completion.json", "{\"status\":\"done\"}");
+	w = take();
+	assert_int_equal(st(&w, 1)->marker.state, PD_FILE_CORRUPT);
+	assert_int_not_equal(st(&w, 1)->state, PD_STATE_COMPLETE);
+	assert_int_equal(w.s->completed, 0);
+	drop(&w);
+}
+
+static void failure_newer_than_checkpoint_is_failed(void **state)
+{
+	world w;
+	time_t now = time(NULL);
+
+	(void)state;
+	t_packet_dir(dir, GRAPH, 5);
+	complete(1);
+	complete(2);
+	t_write(dir, "track-3.checkpoint.json",
+		"{\"track\":3,\"last_completed_task\":\"3.1\",\"commit\":\"c\",\"next_task\":\"3.2\"}");
+	t_write(dir, ".packetdeck/track-3.failure.json",
+		"{\"track\":3,\"task\":\"3.2\",\"message\":\"exit status 2\",\"exit_status\":2}");
+	touch_at("track-3.checkpoint.json", now - 10);
+	touch_at(".packetdeck/track-3.failure.json", now - 5);
+	w = take();
+	assert_int_equal(st(&w, 3)->state, PD_STATE_FAILED);
+	assert_int_equal(st(&w, 3)->tasks_done, 1);
+	assert_int_equal(st(&w, 4)->state, PD_STATE_BLOCKED);
+	assert_int_equal(st(&w, 4)->root, 2);
+	drop(&w);
+	/* a checkpoint written after the failure: interrupted, not failed */
+	touch_at("track-3.checkpoint.json", now);
+	w = take();
+	assert_int_equal(st(&w, 3)->state, PD_STATE_INTERRUPTED);
+	assert_int_equal(w.s->next, 2);
+	drop(&w);
+}
+
+static void checkpoint_naming_an_unknown_task_is_corrupt(void **state)
+{
+	world w;
+
+	(void)state;
+	t_packet_dir(dir, GRAPH, 5);
+	t_write(dir, "track-1.checkpoint.json",
+		"{\"track\":1,\"last_completed_task\":\"1.1\",\"next_task\":\"9.9\"}");
+	w = take();
+	assert_int_equal(st(&w, 1)->checkpoint.state, PD_FILE_CORRUPT);
+	assert_non_null(strstr(st(&w, 1)->checkpoint.problem, "next_task \"9.9\" is not a task"));
+	assert_int_equal(st(&w, 1)->state, PD_STATE_INTERRUPTED);
+	drop(&w);
+}
+
+static void held_track_lock_is_running(void **state)
+{
+	int ready[2], go[2];
+	pid_t pid;
+	char c, *lock;
+	world w;
+
+	(void)state;
+	t_packet_dir(dir, GRAPH, 5);
+	t_write(dir, ".packetdeck/track-1.lock", "");
+	lock = t_path(dir, ".packetdeck/track-1.lock");
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(lock, O_RDWR);
+		char text[64];
+		int n = snprintf(text, sizeof(text), "{\"pid\":%d,\"host\":\"h\"}", getpid());
+
+		if (fd < 0 || flock(fd, LOCK_EX) != 0 || write(fd, text, (size_t)n) != n ||
+		    write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	w = take();
+	assert_int_equal(st(&w, 1)->state, PD_STATE_RUNNING);
+	assert_int_equal(st(&w, 1)->lock.pid, pid);
+	assert_int_equal(st(&w, 3)->root, 0);
+	assert_int_equal(w.s->next, 1); /* track 2: the first actionable one */
+	{
+		pd_plan *p = NULL;
+
+		assert_int_equal(pd_plan_make(&p, w.pd, w.s, false), 0);
+		assert_int_equal(p->steps[0].action, PD_ACTION_WAIT);
+		assert_non_null(strstr(p->steps[0].reason, "running elsewhere"));
+		assert_int_equal(p->steps[2].action, PD_ACTION_WAIT); /* track 3 needs 1 */
+		assert_non_null(strstr(p->steps[2].reason, "needs track 1, running elsewhere"));
+		pd_plan_free(p);
+	}
+	drop(&w);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
+	free(lock);
+}
+
+static pd_plan *plan_of(world *w, bool resume)
+{
+	pd_plan *p = NULL;
+
+	assert_int_equal(pd_plan_make(&p, w->pd, w->s, resume), 0);
+	return p;
+}
+
+static void plan_skips_runs_and_resumes(void **state)
+{
+	world w;
+	pd_plan *p;
+
+	(void)state;
+	t_packet_dir(dir, GRAPH, 5);
+	complete(1);
+	t_write(dir, "track-2.checkpoint.json",
+		"{\"track\":2,\"last_completed_task\":\"2.1\",\"commit\":\"c\",\"next_task\":\"2.2\"}");
+	w = take();
+	p = plan_of(&w, false);
+	assert_int_equal(p->nsteps, 5);
+	assert_int_equal(p->steps[0].action, PD_ACTION_SKIP);
+	assert_non_null(strstr(p->steps[0].reason, "complete (commit c0ffee"));
+	assert_int_equal(p->steps[1].action, PD_ACTION_RUN);
+	assert_string_equal(p->steps[1].from_task, "2.1");
+	assert_non_null(strstr(p->steps[1].reason, "interrupted after task 2.1; runs again from task 2.1"));
+	assert_int_equal(p->steps[2].action, PD_ACTION_RUN);
+	assert_string_equal(p->steps[2].reason, "2 tasks, after track 2");
+	assert_string_equal(p->steps[3].reason, "2 tasks, after track 3");
+	pd_plan_free(p);
+	p = plan_of(&w, true);
+	assert_int_equal(p->steps[1].action, PD_ACTION_RESUME);
+	assert_string_equal(p->steps[1].from_task, "2.2");
+	assert_non_null(strstr(p->steps[1].reason, "resumes at task 2.2 (1 of 2 done)"));
+	pd_plan_free(p);
+	drop(&w);
+}
+
+static void plan_halts_on_corrupt_marker_and_checkpoint(void **state)
+{
+	world w;
+	pd_plan *p;
+
+	(void)state;
+	t_packet_dir(dir, GRAPH, 5);
+	t_write(dir, "track-1.completion.json", "garbage");
+	t_write(dir, "track-2.checkpoint.json", "{\"track\":2}");
+	w = take();
+	p = plan_of(&w, true);
+	assert_int_equal(p->steps[0].action, PD_ACTION_HALT);
+	assert_non_null(strstr(p->steps[0].reason, "completion marker is corrupt"));
+	assert_int_equal(p->steps[1].action, PD_ACTION_HALT);
+	assert_non_null(strstr(p->steps[1].reason, "--resume halts rather than restart"));
+	pd_plan_free(p);
+	p = plan_of(&w, false);
+	assert_int_equal(p->steps[1].action, PD_ACTION_RUN); /* without --resume: from task 1 */
+	pd_plan_free(p);
+	drop(&w);
+}
+
+static void plan_of_all_tasks_checkpointed_writes_the_marker(void **state)
+{
+	world w;
+	pd_plan *p;
+
+	(void)state;
+	t_packet_dir(dir, GRAPH, 5);
+	t_write(dir, "track-1.checkpoint.json",
+		"{\"track\":1,\"last_completed_task\":\"1.2\",\"next_task\":null}");
+	w = take();
+	p = plan_of(&w, true);
+	assert_int_equal(p->steps[0].action, PD_ACTION_RESUME);
+	assert_null(p->steps[0].from_task);
+	assert_non_null(strstr(p->steps[0].reason, "all 2 tasks checkpointed"));
+	pd_plan_free(p);
+	drop(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(frontmatter_disagreement_names_both_values),
+		T(agreeing_frontmatter_is_fine),
+		T(problems_in_every_file_are_reported_together),
+		T(fresh_dir_is_ready_and_blocked),
+		T(markers_complete_tracks_and_unblock),
+		T(corrupt_marker_never_counts),
+		T(failure_newer_than_checkpoint_is_failed),
+		T(checkpoint_naming_an_unknown_task_is_corrupt),
+		T(held_track_lock_is_running),
+		T(plan_skips_runs_and_resumes),
+		T(plan_halts_on_corrupt_marker_and_checkpoint),
+		T(plan_of_all_tasks_checkpointed_writes_the_marker),
+#undef T
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+	pd_git_shutdown();
+	return failed;
+}
