@@ -2,7 +2,7 @@
  *
  * Not here: anything across tracks (dag.c) and packet contents (packet.c).
  */
-#define _GNU_SOURCE /* realpath with a NULL buffer is POSIX 2008, strndup too */
+#define _GNU_SOURCE /* realpath(path, NULL) */
 #include "packetdeck/manifest.h"
 #include "packetdeck/fsio.h"
 #include "packetdeck/gitwt.h"

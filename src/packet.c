@@ -4,7 +4,6 @@
  * inside a task or not. It never builds a markdown tree: packets can be
  * large boot prompts and only the task skeleton is needed.
  */
-#define _GNU_SOURCE /* strndup */
 #include "packetdeck/packet.h"
 #include "packetdeck/fsio.h"
 #include "frontmatter.h"
@@ -15,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct span {
 	const char *s, *e; /* [s, e) */
@@ -66,9 +66,18 @@ static bool starts(span x, const char *prefix)
 	return (size_t)(x.e - x.s) >= n && memcmp(x.s, prefix, n) == 0;
 }
 
+/* A copy of the span. (Not strndup: a span points into the whole packet
+ * text, and string functions may scan to its end.) */
 static char *dup_span(span x)
 {
-	return strndup(x.s, (size_t)(x.e - x.s));
+	size_t n = (size_t)(x.e - x.s);
+	char *s = malloc(n + 1);
+
+	if (s) {
+		memcpy(s, x.s, n);
+		s[n] = '\0';
+	}
+	return s;
 }
 
 /* Heading level (1-6) of a line, 0 if it is not an ATX heading; *rest is
@@ -413,7 +422,7 @@ static void scan_line(parser *ps, span line, unsigned lineno)
 				if (blank(ps->block, ps->block_len))
 					problem(ps, ps->fence_line, "task %s: empty code block", ps->task->id);
 				else
-					add_command(ps, strndup(ps->block, ps->block_len), ps->fence_line);
+					add_command(ps, dup_span((span){ps->block, ps->block + ps->block_len}), ps->fence_line);
 			}
 		} else if (ps->fence_is_cmd) {
 			block_append(ps, line);
