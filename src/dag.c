@@ -28,9 +28,10 @@ struct pd_dag {
 	unsigned char *member; /* in the graph (valid, first of its id) */
 };
 
+/* Fibonacci hashing: the product's high bits are the well-mixed ones. */
 static size_t hash_id(long id, size_t mask)
 {
-	return (size_t)(((uint64_t)id * 0x9E3779B97F4A7C15ull) >> 17) & mask;
+	return (size_t)(((uint64_t)id * 0x9E3779B97F4A7C15ull) >> 32) & mask;
 }
 
 long pd_dag_find(const pd_dag *g, long id)

@@ -1,17 +1,18 @@
 /* error.c - the last error's message and the list of located diagnostics.
  *
- * One static buffer holds the last message: the core is single-threaded by
- * design (one poll loop), so no thread-local storage is needed.
+ * The last message is per thread: the core runs one poll loop, but a large
+ * packet dir is read on a few threads (pktdir.c).
  */
 #include "packetdeck/error.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char last_message[1024];
+static _Thread_local char last_message[1024];
 
 const char *pd_error_last(void)
 {
@@ -64,6 +65,18 @@ static char *vformat(const char *fmt, va_list ap)
 	return s;
 }
 
+static bool grow(pd_diags *d)
+{
+	size_t cap = d->cap ? d->cap * 2 : 8;
+	pd_diag *items = realloc(d->items, cap * sizeof(*items));
+
+	if (!items)
+		return false;
+	d->items = items;
+	d->cap = cap;
+	return true;
+}
+
 int pd_diags_add(pd_diags *d, const char *where, const char *fmt, ...)
 {
 	pd_diag *slot;
@@ -73,15 +86,8 @@ int pd_diags_add(pd_diags *d, const char *where, const char *fmt, ...)
 		d->dropped++;
 		return PD_EINVALID;
 	}
-	if (d->count == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		pd_diag *items = realloc(d->items, cap * sizeof(*items));
-
-		if (!items)
-			return PD_ENOMEM;
-		d->items = items;
-		d->cap = cap;
-	}
+	if (d->count == d->cap && !grow(d))
+		return PD_ENOMEM;
 	slot = &d->items[d->count];
 	slot->where = where ? strdup(where) : NULL;
 	va_start(ap, fmt);
@@ -94,6 +100,25 @@ int pd_diags_add(pd_diags *d, const char *where, const char *fmt, ...)
 	}
 	d->count++;
 	return PD_EINVALID;
+}
+
+void pd_diags_move(pd_diags *to, pd_diags *from)
+{
+	size_t i;
+
+	for (i = 0; i < from->count; i++) {
+		if (to->count >= PD_DIAGS_KEEP || (to->count == to->cap && !grow(to))) {
+			to->dropped++;
+			free(from->items[i].where);
+			free(from->items[i].message);
+			continue;
+		}
+		to->items[to->count++] = from->items[i];
+	}
+	to->dropped += from->dropped;
+	free(from->items);
+	from->items = NULL;
+	from->count = from->dropped = from->cap = 0;
 }
 
 size_t pd_diags_total(const pd_diags *d)

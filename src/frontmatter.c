@@ -5,6 +5,7 @@
  * are taken with their reported length: "\x00" puts a NUL inside a value.
  */
 #include "frontmatter.h"
+#include "arena.h"
 #include "packetdeck/pathutil.h"
 
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 typedef struct reader {
 	pd_frontmatter *fm;
+	pd_arena *arena;
 	const char *path;
 	unsigned first_line;
 	pd_diags *diags;
@@ -82,7 +84,7 @@ static void take_value(reader *r, const char *key, const yaml_event_t *ev)
 		problem(r, ev->start_mark.line, "frontmatter \"%s\" contains a control character", key);
 		return;
 	}
-	*slot = strdup(v);
+	*slot = pd_arena_strdup(r->arena, v);
 	if (line_slot)
 		*line_slot = line;
 }
@@ -149,10 +151,10 @@ static bool refused(reader *r, const yaml_event_t *ev)
 	return false;
 }
 
-void pd_frontmatter_parse(pd_frontmatter *fm, const char *text, size_t len,
+void pd_frontmatter_parse(pd_frontmatter *fm, pd_arena *arena, const char *text, size_t len,
 			  unsigned first_line, const char *path, pd_diags *diags)
 {
-	reader r = {fm, path, first_line, diags, {NULL}, 0, false};
+	reader r = {fm, arena, path, first_line, diags, {NULL}, 0, false};
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	int depth = 0, documents = 0;
@@ -233,12 +235,3 @@ void pd_frontmatter_parse(pd_frontmatter *fm, const char *text, size_t len,
 		free(r.keys[--r.nkeys]);
 }
 
-void pd_frontmatter_clear(pd_frontmatter *fm)
-{
-	free(fm->format_version);
-	free(fm->feature);
-	free(fm->worktree);
-	free(fm->branch);
-	memset(fm, 0, sizeof(*fm));
-	fm->track = -1;
-}

@@ -5,11 +5,12 @@
 
 #include "packetdeck/packet.h"
 
-/* Parse text[0..len) as frontmatter whose first line is file line
- * `first_line`. Problems go to diags located "PATH:LINE". */
-void pd_frontmatter_parse(pd_frontmatter *fm, const char *text, size_t len,
-			  unsigned first_line, const char *path, pd_diags *diags);
+struct pd_arena;
 
-void pd_frontmatter_clear(pd_frontmatter *fm);
+/* Parse text[0..len) as frontmatter whose first line is file line
+ * `first_line`; its strings go to `arena`. Problems go to diags located
+ * "PATH:LINE". */
+void pd_frontmatter_parse(pd_frontmatter *fm, struct pd_arena *arena, const char *text,
+			  size_t len, unsigned first_line, const char *path, pd_diags *diags);
 
 #endif

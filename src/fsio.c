@@ -58,6 +58,11 @@ void pd_os_override(const pd_os *replacement)
 
 int pd_read_file(char **out, size_t *out_len, const char *path, size_t max)
 {
+	return pd_read_file_at(out, out_len, AT_FDCWD, path, max);
+}
+
+int pd_read_file_at(char **out, size_t *out_len, int dir_fd, const char *path, size_t max)
+{
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
@@ -67,7 +72,7 @@ int pd_read_file(char **out, size_t *out_len, const char *path, size_t max)
 	if (out_len)
 		*out_len = 0;
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return pd_error_set(PD_ENOTFOUND, "%s: no such file", path);

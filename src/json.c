@@ -7,79 +7,60 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct scan {
-	const unsigned char *p, *end;
+static int fail_at(const char *buf, const char *at, const char *file, const char *what)
+{
 	unsigned line, col;
-} scan;
 
-static void advance(scan *s, size_t n)
-{
-	while (n-- > 0 && s->p < s->end) {
-		if (*s->p == '\n') {
-			s->line++;
-			s->col = 1;
-		} else if ((*s->p & 0xC0) != 0x80) {
-			s->col++; /* count characters, not continuation bytes */
-		}
-		s->p++;
-	}
+	pd_text_locate(buf, (size_t)(at - buf), &line, &col);
+	return pd_error_set(PD_EINVALID, "%s:%u:%u: %s", file, line, col, what);
 }
 
-static int scan_fail(const scan *s, const char *file, const char *what)
-{
-	return pd_error_set(PD_EINVALID, "%s:%u:%u: %s", file, s->line, s->col, what);
-}
-
-/* One linear pass before cJSON sees the text. */
+/* One linear pass before cJSON sees the text: bytes (UTF-8, no NUL), then
+ * structure (depth outside strings, no \u0000 inside them). A line and
+ * column are computed only for what is reported. */
 static int prescan(const char *buf, size_t len, const char *file, int max_depth)
 {
-	scan s = {(const unsigned char *)buf, (const unsigned char *)buf + len, 1, 1};
-	bool in_string = false;
+	const char *p = buf, *end = buf + len, *what;
+	size_t bad = pd_text_bad_offset(buf, len, &what);
 	int depth = 0;
 
-	while (s.p < s.end) {
-		unsigned char c = *s.p;
-		size_t n;
-
-		if (c == 0)
-			return scan_fail(&s, file, "NUL byte in JSON text");
-		n = pd_utf8_seq_len(s.p, s.end);
-		if (n == 0)
-			return scan_fail(&s, file, "invalid UTF-8");
-		if (in_string) {
-			if (c == '"') {
-				in_string = false;
-			} else if (c == '\\' && s.p + 1 < s.end) {
-				if (s.p[1] == 'u' && s.end - s.p >= 6 &&
-				    memcmp(s.p + 2, "0000", 4) == 0)
-					return scan_fail(&s, file, "\\u0000 in a string");
-				advance(&s, 2);
-				continue;
+	if (bad < len)
+		return fail_at(buf, buf + bad, file, what);
+	for (; p < end; p++) {
+		switch (*p) {
+		case '"':
+			/* skip the string; cJSON reports an unterminated one */
+			for (p++; p < end && *p != '"'; p++) {
+				if (*p != '\\' || p + 1 >= end)
+					continue;
+				if (p[1] == 'u' && end - p >= 6 && memcmp(p + 2, "0000", 4) == 0)
+					return fail_at(buf, p, file, "\\u0000 in a string");
+				p++;
 			}
-		} else if (c == '"') {
-			in_string = true;
-		} else if (c == '[' || c == '{') {
+			break;
+		case '[':
+		case '{':
 			if (++depth > max_depth) {
-				char what[64];
+				char msg[64];
 
-				snprintf(what, sizeof(what), "nested deeper than %d levels", max_depth);
-				return scan_fail(&s, file, what);
+				snprintf(msg, sizeof(msg), "nested deeper than %d levels", max_depth);
+				return fail_at(buf, p, file, msg);
 			}
-		} else if (c == ']' || c == '}') {
+			break;
+		case ']':
+		case '}':
 			depth--;
+			break;
+		default:
+			break;
 		}
-		advance(&s, n);
 	}
 	return 0;
 }
 
 static void locate(const char *buf, const char *at, unsigned *line, unsigned *col)
 {
-	scan s = {(const unsigned char *)buf, (const unsigned char *)at, 1, 1};
-
-	advance(&s, (size_t)(at - buf));
-	*line = s.line;
-	*col = s.col;
+	pd_text_locate(buf, (size_t)(at - buf), line, col);
 }
 
 static int cmp_str(const void *a, const void *b)

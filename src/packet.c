@@ -6,10 +6,12 @@
  */
 #include "packetdeck/packet.h"
 #include "packetdeck/fsio.h"
+#include "arena.h"
 #include "frontmatter.h"
 #include "text.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +23,11 @@ typedef struct span {
 } span;
 
 typedef struct parser {
-	pd_packet *p;
+	pd_packet *p;         /* in the arena */
+	pd_arena *arena;      /* where the packet and all it holds live */
 	pd_diags *diags;
-	size_t cap_tasks;
+	pd_task *tasks;       /* scratch, frozen into the arena at the end */
+	size_t ntasks, cap_tasks;
 	pd_task *task;        /* the open task, or NULL */
 	unsigned task_heading; /* its heading level (0: not a heading) */
 	/* an open fence */
@@ -66,18 +70,10 @@ static bool starts(span x, const char *prefix)
 	return (size_t)(x.e - x.s) >= n && memcmp(x.s, prefix, n) == 0;
 }
 
-/* A copy of the span. (Not strndup: a span points into the whole packet
- * text, and string functions may scan to its end.) */
-static char *dup_span(span x)
+/* A copy of the span in the packet's arena. */
+static char *dup_span(parser *ps, span x)
 {
-	size_t n = (size_t)(x.e - x.s);
-	char *s = malloc(n + 1);
-
-	if (s) {
-		memcpy(s, x.s, n);
-		s[n] = '\0';
-	}
-	return s;
+	return pd_arena_strndup(ps->arena, x.s, (size_t)(x.e - x.s));
 }
 
 /* Heading level (1-6) of a line, 0 if it is not an ATX heading; *rest is
@@ -182,10 +178,8 @@ static int push_str(char ***arr, size_t *n, char *s)
 	/* grow at powers of two */
 	if ((*n & (*n - 1)) == 0) {
 		a = realloc(*arr, (*n ? *n * 2 : 1) * sizeof(*a));
-		if (!a) {
-			free(s);
+		if (!a)
 			return PD_ENOMEM;
-		}
 		*arr = a;
 	}
 	(*arr)[(*n)++] = s;
@@ -204,7 +198,6 @@ static void add_command(parser *ps, char *cmd, unsigned line)
 
 		if (!l) {
 			t->ncommands--;
-			free(cmd);
 			return;
 		}
 		t->command_lines = l;
@@ -221,7 +214,7 @@ static span unquote(span x)
 	return x;
 }
 
-static void add_files(pd_task *t, span list)
+static void add_files(parser *ps, pd_task *t, span list)
 {
 	const char *p = list.s;
 
@@ -231,7 +224,7 @@ static void add_files(pd_task *t, span list)
 
 		item = unquote(item);
 		if (item.e > item.s)
-			push_str(&t->files, &t->nfiles, dup_span(item));
+			push_str(&t->files, &t->nfiles, dup_span(ps, item));
 		if (!comma)
 			break;
 		p = comma + 1;
@@ -267,39 +260,39 @@ static void task_field(parser *ps, span line, unsigned lineno)
 	if (k == sizeof(keys) / sizeof(*keys))
 		return;
 	if (k <= 1) {
-		add_files(ps->task, value);
+		add_files(ps, ps->task, value);
 	} else if (k == 2) {
-		char *old = ps->task->acceptance, *v = dup_span(value);
+		const char *old = ps->task->acceptance;
 
-		if (old && v) {
-			size_t lo = strlen(old), lv = strlen(v);
-			char *joined = malloc(lo + lv + 2);
+		if (!old) {
+			ps->task->acceptance = dup_span(ps, value);
+		} else {
+			/* a second Acceptance: line joins the first on a new line */
+			size_t lo = strlen(old), lv = (size_t)(value.e - value.s);
+			char *joined = malloc(lo + lv + 1);
 
 			if (joined) {
 				memcpy(joined, old, lo);
 				joined[lo] = '\n';
-				memcpy(joined + lo + 1, v, lv + 1);
+				memcpy(joined + lo + 1, value.s, lv);
+				ps->task->acceptance = pd_arena_strndup(ps->arena, joined, lo + lv + 1);
+				free(joined);
 			}
-			free(old);
-			free(v);
-			v = joined;
 		}
-		ps->task->acceptance = v;
 	} else {
 		value = unquote(value);
 		if (value.e == value.s)
 			problem(ps, lineno, "task %s: empty Run: command", ps->task->id);
 		else
-			add_command(ps, dup_span(value), lineno);
+			add_command(ps, dup_span(ps, value), lineno);
 	}
 }
 
 static void open_task(parser *ps, span id, span title, bool checked, unsigned level,
 		      unsigned lineno)
 {
-	pd_packet *p = ps->p;
 	pd_task *t;
-	char *tid = dup_span(id);
+	char *tid = dup_span(ps, id);
 
 	ps->task = NULL;
 	if (!tid)
@@ -307,24 +300,21 @@ static void open_task(parser *ps, span id, span title, bool checked, unsigned le
 	if (strlen(tid) > PD_TASK_ID_MAX) {
 		problem(ps, lineno, "task id \"%.20s...\" is longer than %d characters", tid,
 			PD_TASK_ID_MAX);
-		free(tid);
 		return;
 	}
-	if (p->ntasks == ps->cap_tasks) {
+	if (ps->ntasks == ps->cap_tasks) {
 		size_t cap = ps->cap_tasks ? ps->cap_tasks * 2 : 8;
-		pd_task *a = realloc(p->tasks, cap * sizeof(*a));
+		pd_task *a = realloc(ps->tasks, cap * sizeof(*a));
 
-		if (!a) {
-			free(tid);
+		if (!a)
 			return;
-		}
-		p->tasks = a;
+		ps->tasks = a;
 		ps->cap_tasks = cap;
 	}
-	t = &p->tasks[p->ntasks++];
+	t = &ps->tasks[ps->ntasks++];
 	memset(t, 0, sizeof(*t));
 	t->id = tid;
-	t->title = dup_span(title);
+	t->title = dup_span(ps, title);
 	t->line = lineno;
 	t->checked = checked;
 	ps->task = t;
@@ -422,7 +412,7 @@ static void scan_line(parser *ps, span line, unsigned lineno)
 				if (blank(ps->block, ps->block_len))
 					problem(ps, ps->fence_line, "task %s: empty code block", ps->task->id);
 				else
-					add_command(ps, dup_span((span){ps->block, ps->block + ps->block_len}), ps->fence_line);
+					add_command(ps, dup_span(ps, (span){ps->block, ps->block + ps->block_len}), ps->fence_line);
 			}
 		} else if (ps->fence_is_cmd) {
 			block_append(ps, line);
@@ -474,7 +464,7 @@ static size_t split_frontmatter(parser *ps, const char *text, size_t len, unsign
 			l.e--;
 		l = trim(l);
 		if ((l.e - l.s == 3) && (memcmp(l.s, "---", 3) == 0 || memcmp(l.s, "...", 3) == 0)) {
-			pd_frontmatter_parse(&ps->p->fm, nl + 1, (size_t)(p - (nl + 1)), 2,
+			pd_frontmatter_parse(&ps->p->fm, ps->arena, nl + 1, (size_t)(p - (nl + 1)), 2,
 					     ps->p->path, ps->diags);
 			*body_line = line + 1;
 			return e ? (size_t)(e + 1 - text) : len;
@@ -507,45 +497,78 @@ static void free_task(pd_task *t);
  * packet with many tasks, then drop every repeat (reported at its line). */
 static void drop_duplicates(parser *ps)
 {
-	pd_packet *p = ps->p;
 	task_ref *refs;
 	unsigned char *drop;
-	size_t i, o = 0, run;
+	size_t i, o = 0, run, n = ps->ntasks;
 
-	if (p->ntasks < 2)
+	if (n < 2)
 		return;
-	refs = malloc(p->ntasks * sizeof(*refs));
-	drop = calloc(p->ntasks, 1);
+	refs = malloc(n * sizeof(*refs));
+	drop = calloc(n, 1);
 	if (!refs || !drop)
 		goto done;
-	for (i = 0; i < p->ntasks; i++)
-		refs[i] = (task_ref){p->tasks[i].id, i};
-	qsort(refs, p->ntasks, sizeof(*refs), cmp_ref);
-	for (i = 1, run = 0; i < p->ntasks; i++) {
+	for (i = 0; i < n; i++)
+		refs[i] = (task_ref){ps->tasks[i].id, i};
+	qsort(refs, n, sizeof(*refs), cmp_ref);
+	for (i = 1, run = 0; i < n; i++) {
 		if (strcmp(refs[run].id, refs[i].id) != 0) {
 			run = i; /* refs[run] is the first of its id */
 			continue;
 		}
-		problem(ps, p->tasks[refs[i].index].line, "duplicate task id \"%s\" (first at line %u)",
-			refs[i].id, p->tasks[refs[run].index].line);
+		problem(ps, ps->tasks[refs[i].index].line, "duplicate task id \"%s\" (first at line %u)",
+			refs[i].id, ps->tasks[refs[run].index].line);
 		drop[refs[i].index] = 1;
 	}
-	for (i = 0; i < p->ntasks; i++) {
+	for (i = 0; i < n; i++) {
 		if (drop[i])
-			free_task(&p->tasks[i]);
+			free_task(&ps->tasks[i]);
 		else
-			p->tasks[o++] = p->tasks[i];
+			ps->tasks[o++] = ps->tasks[i];
 	}
-	p->ntasks = o;
+	ps->ntasks = o;
 done:
 	free(refs);
 	free(drop);
 }
 
-int pd_packet_parse(pd_packet **out, const char *path, const char *text, size_t len,
-		    pd_diags *diags)
+/* A copy of `n` elements of `size` bytes in the arena; the scratch array
+ * is freed. NULL for none. */
+static void *freeze_array(parser *ps, void *scratch, size_t n, size_t size)
 {
-	size_t before = pd_diags_total(diags), off;
+	void *a = n ? pd_arena_alloc(ps->arena, n * size) : NULL;
+
+	if (a)
+		memcpy(a, scratch, n * size);
+	free(scratch);
+	return a;
+}
+
+/* Move the scratch tasks, with their arrays, into the arena. */
+static void freeze(parser *ps)
+{
+	pd_packet *p = ps->p;
+	size_t i;
+
+	p->tasks = ps->ntasks ? pd_arena_alloc(ps->arena, ps->ntasks * sizeof(pd_task)) : NULL;
+	if (ps->ntasks && !p->tasks)
+		return; /* out of memory: the scratch is freed by the caller */
+	for (i = 0; i < ps->ntasks; i++) {
+		pd_task *t = &ps->tasks[i];
+
+		t->files = freeze_array(ps, t->files, t->nfiles, sizeof(char *));
+		t->commands = freeze_array(ps, t->commands, t->ncommands, sizeof(char *));
+		t->command_lines = freeze_array(ps, t->command_lines, t->ncommands, sizeof(unsigned));
+		p->tasks[i] = *t;
+	}
+	p->ntasks = ps->ntasks;
+	ps->ntasks = 0;
+}
+
+/* Parse into `arena`: the packet and everything it holds live there. */
+static int parse_in(pd_packet **out, pd_arena *arena, const char *path, const char *text,
+		    size_t len, pd_diags *diags)
+{
+	size_t before = pd_diags_total(diags), off, i;
 	parser ps;
 	unsigned lineno, bad_line, bad_col;
 	const char *what, *p, *end = text + len;
@@ -553,18 +576,20 @@ int pd_packet_parse(pd_packet **out, const char *path, const char *text, size_t 
 	*out = NULL;
 	memset(&ps, 0, sizeof(ps));
 	ps.diags = diags;
-	ps.p = calloc(1, sizeof(*ps.p));
-	if (!ps.p || !(ps.p->path = strdup(path))) {
-		free(ps.p);
+	ps.arena = arena;
+	ps.p = pd_arena_alloc(arena, sizeof(*ps.p));
+	if (!ps.p)
 		return pd_error_set(PD_ENOMEM, "out of memory");
-	}
+	memset(ps.p, 0, sizeof(*ps.p));
 	ps.p->fm.track = -1;
+	if (!(ps.p->path = pd_arena_strdup(arena, path)))
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	*out = ps.p;
 	if (pd_text_check(text, len, &bad_line, &bad_col, &what)) {
 		char where[1024];
 
 		snprintf(where, sizeof(where), "%s:%u:%u", path, bad_line, bad_col);
 		pd_diags_add(diags, where, "%s", what);
-		*out = ps.p;
 		return PD_EINVALID;
 	}
 	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
@@ -584,22 +609,44 @@ int pd_packet_parse(pd_packet **out, const char *path, const char *text, size_t 
 	drop_duplicates(&ps);
 	if (ps.in_fence && ps.fence_is_cmd)
 		problem(&ps, ps.fence_line, "code block opened here is never closed");
-	if (ps.p->ntasks == 0 && pd_diags_total(diags) == before)
+	if (ps.ntasks == 0 && pd_diags_total(diags) == before)
 		problem(&ps, 0, "no tasks found (expected \"### Task 1.1: ...\", "
 				"\"**Task 1.1:** ...\" or \"- [ ] Task 1.1: ...\")");
+	freeze(&ps);
+	for (i = 0; i < ps.ntasks; i++) /* left only when freezing ran out of memory */
+		free_task(&ps.tasks[i]);
+	free(ps.tasks);
 	free(ps.block);
-	*out = ps.p;
 	return pd_diags_total(diags) > before ? PD_EINVALID : 0;
 }
 
-int pd_packet_load(pd_packet **out, const char *file, const char *display, pd_diags *diags)
+int pd_packet_parse(pd_packet **out, const char *path, const char *text, size_t len,
+		    pd_diags *diags)
+{
+	pd_arena *arena = pd_arena_new(len < 4096 ? 512 : len / 2);
+	int error;
+
+	*out = NULL;
+	if (!arena)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	error = parse_in(out, arena, path, text, len, diags);
+	if (*out)
+		(*out)->strings = arena; /* owned: pd_packet_free frees it */
+	else
+		pd_arena_free(arena);
+	return error;
+}
+
+/* Read and parse; `arena` NULL for a packet with its own. */
+static int load(pd_packet **out, pd_arena *arena, int dir_fd, const char *file,
+		const char *display, pd_diags *diags)
 {
 	char *buf = NULL;
 	size_t len;
 	int error;
 
 	*out = NULL;
-	error = pd_read_file(&buf, &len, file, PD_PACKET_MAX_BYTES);
+	error = pd_read_file_at(&buf, &len, dir_fd, file, PD_PACKET_MAX_BYTES);
 	if (error < 0) {
 		/* pd_read_file names `file`; say it with the display name. */
 		const char *msg = pd_error_last(), *colon = strstr(msg, ": ");
@@ -607,9 +654,27 @@ int pd_packet_load(pd_packet **out, const char *file, const char *display, pd_di
 		pd_diags_add(diags, display, "%s", colon ? colon + 2 : msg);
 		return error == PD_ENOMEM ? error : PD_EINVALID;
 	}
-	error = pd_packet_parse(out, display, buf, len, diags);
+	error = arena ? parse_in(out, arena, display, buf, len, diags)
+		      : pd_packet_parse(out, display, buf, len, diags);
 	free(buf);
 	return error;
+}
+
+int pd_packet_load(pd_packet **out, const char *file, const char *display, pd_diags *diags)
+{
+	return load(out, NULL, AT_FDCWD, file, display, diags);
+}
+
+int pd_packet_load_at(pd_packet **out, int dir_fd, const char *file, const char *display,
+		      pd_diags *diags)
+{
+	return load(out, NULL, dir_fd, file, display, diags);
+}
+
+int pd_packet_load_in(pd_packet **out, struct pd_arena *arena, int dir_fd, const char *file,
+		      const char *display, pd_diags *diags)
+{
+	return load(out, arena, dir_fd, file, display, diags);
 }
 
 long pd_packet_find_task(const pd_packet *p, const char *id)
@@ -622,32 +687,17 @@ long pd_packet_find_task(const pd_packet *p, const char *id)
 	return -1;
 }
 
+/* A scratch task owns its arrays; its strings are the arena's. */
 static void free_task(pd_task *t)
 {
-	size_t j;
-
-	free(t->id);
-	free(t->title);
-	free(t->acceptance);
-	for (j = 0; j < t->nfiles; j++)
-		free(t->files[j]);
 	free(t->files);
-	for (j = 0; j < t->ncommands; j++)
-		free(t->commands[j]);
 	free(t->commands);
 	free(t->command_lines);
 }
 
 void pd_packet_free(pd_packet *p)
 {
-	size_t i;
-
-	if (!p)
-		return;
-	for (i = 0; i < p->ntasks; i++)
-		free_task(&p->tasks[i]);
-	free(p->tasks);
-	pd_frontmatter_clear(&p->fm);
-	free(p->path);
-	free(p);
+	/* The packet lives in its arena; a shared arena is freed by its owner. */
+	if (p && p->strings)
+		pd_arena_free(p->strings);
 }

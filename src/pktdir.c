@@ -1,10 +1,20 @@
-/* pktdir.c - load a packet dir and run every check (pktdir.h). */
+/* pktdir.c - load a packet dir and run every check (pktdir.h).
+ *
+ * Packets of a large dir are read on a few threads (joined before
+ * pd_pktdir_load returns): reading and parsing thousands of files is the
+ * only part of a load that is worth spreading over cores. Nothing else in
+ * the core uses threads.
+ */
 #include "packetdeck/pktdir.h"
 #include "packetdeck/pathutil.h"
+#include "arena.h"
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void where_line(char *buf, size_t cap, const pd_packet *p, unsigned line)
 {
@@ -73,9 +83,129 @@ static char *display_path(const pd_manifest *m, const pd_track *t)
 	return joined;
 }
 
+/* Below this many tracks, loading on one thread is as fast as it gets. */
+#define PARALLEL_MIN_TRACKS 256
+#define MAX_WORKERS 8
+
+/* One worker's share: tracks k, k + n, k + 2n, ... into its own arena,
+ * each track's problems into per_track[i], merged in order afterwards. */
+typedef struct worker {
+	pd_pktdir *pd;
+	pd_diags *per_track;
+	pd_arena *arena;
+	int dir_fd;
+	size_t first, step;
+	int error;
+	pthread_t thread;
+} worker;
+
+static void load_one(worker *w, size_t i)
+{
+	const pd_manifest *m = w->pd->manifest;
+	const pd_track *t = &m->tracks[i];
+	size_t dl = strlen(m->dir_real);
+	pd_diags *d = &w->per_track[i];
+	const char *rel;
+	char *display;
+	int error;
+
+	if (!t->packet_path)
+		return; /* reported by the manifest loader */
+	display = display_path(m, t);
+	if (!display) {
+		w->error = PD_ENOMEM;
+		return;
+	}
+	/* packet_path is inside dir_real (the manifest checked): read it
+	 * relative to the dir, one lookup step instead of a whole walk */
+	rel = w->dir_fd >= 0 && strncmp(t->packet_path, m->dir_real, dl) == 0 &&
+			      t->packet_path[dl] == '/'
+		      ? t->packet_path + dl + 1
+		      : t->packet_path;
+	error = pd_packet_load_in(&w->pd->packets[i], w->arena,
+				  rel == t->packet_path ? AT_FDCWD : w->dir_fd, rel, display, d);
+	free(display);
+	if (error == PD_ENOMEM)
+		w->error = PD_ENOMEM;
+	else if (w->pd->packets[i])
+		check_agreement(m, t, w->pd->packets[i], d);
+}
+
+static void *work(void *arg)
+{
+	worker *w = arg;
+	size_t i;
+
+	for (i = w->first; i < w->pd->manifest->ntracks && w->error == 0; i += w->step)
+		load_one(w, i);
+	return NULL;
+}
+
+/* PACKETDECK_LOAD_THREADS=N overrides the choice (tests use it to take
+ * both paths on the same input). */
+static size_t worker_count(size_t ntracks)
+{
+	const char *env = getenv("PACKETDECK_LOAD_THREADS");
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (env && *env) {
+		long n = strtol(env, NULL, 10);
+
+		return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : (size_t)n;
+	}
+	if (ntracks < PARALLEL_MIN_TRACKS || cpus < 2)
+		return 1;
+	return cpus > MAX_WORKERS ? MAX_WORKERS : (size_t)cpus;
+}
+
+/* Read every packet, on several threads for a large dir. The result, the
+ * problems and their order are the same as one thread's. */
+static int load_packets(pd_pktdir *pd, pd_diags *diags)
+{
+	size_t n = pd->manifest->ntracks, nw = worker_count(n), k, i;
+	pd_diags *per_track = calloc(n ? n : 1, sizeof(*per_track));
+	worker ws[MAX_WORKERS];
+	int error = 0, dir_fd;
+
+	pd->arenas = calloc(nw, sizeof(*pd->arenas));
+	if (!per_track || !pd->arenas) {
+		free(per_track);
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	}
+	pd->narenas = nw;
+	dir_fd = open(pd->manifest->dir_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (k = 0; k < nw; k++) {
+		ws[k] = (worker){pd, per_track, pd_arena_new(64u << 10), dir_fd, k, nw, 0, 0};
+		pd->arenas[k] = ws[k].arena;
+		if (!ws[k].arena)
+			ws[k].error = PD_ENOMEM;
+	}
+	/* worker 0 runs here; the others on threads (run here if one cannot start) */
+	for (k = 1; k < nw; k++)
+		if (ws[k].error || pthread_create(&ws[k].thread, NULL, work, &ws[k]) != 0)
+			ws[k].step = 0; /* not started */
+	if (!ws[0].error)
+		work(&ws[0]);
+	for (k = 1; k < nw; k++) {
+		if (ws[k].step)
+			pthread_join(ws[k].thread, NULL);
+		else if (!ws[k].error)
+			ws[k].step = nw, work(&ws[k]);
+	}
+	for (k = 0; k < nw; k++)
+		if (ws[k].error)
+			error = pd_error_set(PD_ENOMEM, "out of memory");
+	if (dir_fd >= 0)
+		close(dir_fd);
+	for (i = 0; i < n; i++)
+		pd_diags_move(diags, &per_track[i]);
+	free(per_track);
+	return error;
+}
+
 int pd_pktdir_load(pd_pktdir **out, const char *packet_dir, pd_diags *diags)
 {
-	size_t before = pd_diags_total(diags), i;
+	size_t before = pd_diags_total(diags);
 	pd_pktdir *pd;
 	int error;
 
@@ -93,24 +223,8 @@ int pd_pktdir_load(pd_pktdir **out, const char *packet_dir, pd_diags *diags)
 		error = pd_error_set(PD_ENOMEM, "out of memory");
 		goto fail;
 	}
-	for (i = 0; i < pd->manifest->ntracks; i++) {
-		const pd_track *t = &pd->manifest->tracks[i];
-		char *display;
-
-		if (!t->packet_path)
-			continue; /* reported by the manifest loader */
-		display = display_path(pd->manifest, t);
-		if (!display) {
-			error = pd_error_set(PD_ENOMEM, "out of memory");
-			goto fail;
-		}
-		error = pd_packet_load(&pd->packets[i], t->packet_path, display, diags);
-		free(display);
-		if (error == PD_ENOMEM)
-			goto fail;
-		if (pd->packets[i])
-			check_agreement(pd->manifest, t, pd->packets[i], diags);
-	}
+	if ((error = load_packets(pd, diags)) < 0)
+		goto fail;
 	if (pd_diags_total(diags) > before) {
 		error = PD_EINVALID;
 		goto fail;
@@ -128,10 +242,10 @@ void pd_pktdir_free(pd_pktdir *pd)
 
 	if (!pd)
 		return;
-	if (pd->packets)
-		for (i = 0; i < pd->manifest->ntracks; i++)
-			pd_packet_free(pd->packets[i]);
 	free(pd->packets);
+	for (i = 0; i < pd->narenas; i++)
+		pd_arena_free(pd->arenas[i]); /* every packet lives in one */
+	free(pd->arenas);
 	pd_dag_free(pd->dag);
 	pd_manifest_free(pd->manifest);
 	free(pd);

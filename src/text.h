@@ -9,6 +9,13 @@
  * (overlong forms, surrogates and code points past U+10FFFF included). */
 size_t pd_utf8_seq_len(const unsigned char *p, const unsigned char *end);
 
+/* Offset of the first NUL byte or invalid UTF-8 sequence in buf[0..len),
+ * or len if there is none (*what then untouched). */
+size_t pd_text_bad_offset(const char *buf, size_t len, const char **what);
+
+/* Line and column (1-based, counting characters) of buf[offset]. */
+void pd_text_locate(const char *buf, size_t offset, unsigned *line, unsigned *col);
+
 /* Find the first NUL byte or invalid UTF-8 sequence in buf[0..len).
  * Returns 0 if there is none; else 1, with *line and *col (1-based,
  * counting characters) of the bad byte and *what describing it. */

@@ -33,7 +33,7 @@ enum {
 #define PD_PRINTF(f, a)
 #endif
 
-/* The message of the last failure in this process ("" when none). */
+/* The message of the last failure on this thread ("" when none). */
 const char *pd_error_last(void);
 
 /* Record a message and return `code`, so callers can `return pd_error_set(...)`. */
@@ -66,6 +66,9 @@ int pd_diags_add(pd_diags *d, const char *where, const char *fmt, ...) PD_PRINTF
 
 /* Total number of problems reported, kept or dropped. */
 size_t pd_diags_total(const pd_diags *d);
+
+/* Append the diagnostics of `from` to `to`, in order, leaving `from` empty. */
+void pd_diags_move(pd_diags *to, pd_diags *from);
 
 void pd_diags_free(pd_diags *d);
 

@@ -26,6 +26,11 @@
  * Missing: PD_ENOTFOUND. The caller frees *out. */
 int pd_read_file(char **out, size_t *out_len, const char *path, size_t max);
 
+/* The same, for `path` relative to the directory open as `dir_fd`
+ * (AT_FDCWD for the current one): a single path lookup step when reading
+ * many files of one directory. Messages name `path`. */
+int pd_read_file_at(char **out, size_t *out_len, int dir_fd, const char *path, size_t max);
+
 typedef struct pd_write_options {
 	bool no_replace;         /* fail with PD_EINVALID if the target exists */
 	unsigned lock_wait_ms;   /* how long to wait for `<target>.lock` (5000) */

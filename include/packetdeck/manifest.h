@@ -53,6 +53,7 @@ typedef struct pd_manifest {
 	char *shared_setup_commit;
 	pd_track *tracks;
 	size_t ntracks;
+	struct pd_arena *strings; /* owns every string and array above (internal) */
 } pd_manifest;
 
 /* Load and check DIR/manifest.json. Returns 0 with *out set when nothing

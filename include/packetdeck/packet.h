@@ -56,7 +56,10 @@ typedef struct pd_packet {
 	pd_frontmatter fm;
 	pd_task *tasks;
 	size_t ntasks;
+	struct pd_arena *strings; /* internal: the arena it owns (NULL when shared) */
 } pd_packet;
+
+struct pd_arena;
 
 /* Parse packet text (NUL-terminated at len). `path` is used in messages.
  * Returns 0, or PD_EINVALID with the problems in `diags` and *out still
@@ -67,6 +70,17 @@ int pd_packet_parse(pd_packet **out, const char *path, const char *text, size_t 
 /* Read `file` (bounded by PD_PACKET_MAX_BYTES) and parse it; messages name
  * `display`. */
 int pd_packet_load(pd_packet **out, const char *file, const char *display, pd_diags *diags);
+
+/* The same with `file` relative to the directory open as `dir_fd`. */
+int pd_packet_load_at(pd_packet **out, int dir_fd, const char *file, const char *display,
+		      pd_diags *diags);
+
+/* As pd_packet_load_at, with the packet and everything it holds allocated
+ * in `arena`, which the caller frees with every packet in it (then
+ * pd_packet_free does nothing for this packet). Loading many packets into
+ * one arena keeps them compact and off the general heap. */
+int pd_packet_load_in(pd_packet **out, struct pd_arena *arena, int dir_fd, const char *file,
+		      const char *display, pd_diags *diags);
 
 /* Index of the task with this id, or -1. */
 long pd_packet_find_task(const pd_packet *p, const char *id);

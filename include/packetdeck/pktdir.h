@@ -19,6 +19,8 @@ typedef struct pd_pktdir {
 	pd_manifest *manifest;
 	pd_dag *dag;
 	pd_packet **packets; /* by track index */
+	struct pd_arena **arenas; /* internal: hold every packet */
+	size_t narenas;
 } pd_pktdir;
 
 /* 0 with *out set, or PD_EINVALID with everything wrong in `diags`. */

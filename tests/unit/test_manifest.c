@@ -349,6 +349,49 @@ static void oversized_manifest_is_refused_unread(void **state)
 	free(p);
 }
 
+/* Over 64 tracks the loader lists the dir once instead of a stat per
+ * packet: the rules must not change. */
+static void large_manifests_check_packets_the_same_way(void **state)
+{
+	size_t n = 100, i, len = 0, cap = n * 160;
+	char *tracks = malloc(cap), *link, *sub;
+
+	(void)state;
+	for (i = 1; i <= n; i++)
+		len += (size_t)snprintf(tracks + len, cap - len,
+					"%s{\"id\":%zu,\"name\":\"t\",\"packet\":\"track-%zu.md\","
+					"\"worktree\":\"/w\",\"branch\":\"b\",\"depends_on\":[]}",
+					i > 1 ? "," : "", i, i);
+	t_packet_dir(dir, tracks, (int)n);
+	free(tracks);
+	link = t_path(dir, "track-3.md");
+	sub = t_path(dir, "track-5.md");
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink("/etc/hostname", link), 0);
+	assert_int_equal(unlink(sub), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	t_write(dir, "real/six.md", "### Task 6.1: x\n");
+	free(link);
+	link = t_path(dir, "track-6.md");
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink("real/six.md", link), 0);
+	{
+		pd_diags d = PD_DIAGS_INIT;
+		pd_manifest *m = NULL;
+
+		assert_int_equal(pd_manifest_load(&m, dir, &d), PD_EINVALID);
+		assert_true(t_has_diag(&d, "tracks[2].packet", "resolves to /etc/hostname, outside the packet dir"));
+		assert_true(t_has_diag(&d, "tracks[4].packet", "is not a regular file"));
+		assert_int_equal(d.count, 2); /* the symlink inside the dir is fine */
+		assert_non_null(strstr(m->tracks[5].packet_path, "/real/six.md"));
+		assert_non_null(m->tracks[99].packet_path);
+		pd_manifest_free(m);
+		pd_diags_free(&d);
+	}
+	free(link);
+	free(sub);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +419,7 @@ int main(void)
 		T(unparsable_manifest_is_located),
 		T(missing_dir_and_manifest_are_reported),
 		T(oversized_manifest_is_refused_unread),
+		T(large_manifests_check_packets_the_same_way),
 #undef T
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,10 @@ static int teardown(void **state)
 	return 0;
 }
 
+#define TRACK_FMT                                                                   \
+	"{\"id\":%zu,\"name\":\"t%zu\",\"packet\":\"track-%zu.md\",\"worktree\":\"/w%zu\","    \
+	"\"branch\":\"b\",\"depends_on\":[]}"
+
 /* 1 -> 3, 2 -> 3, 3 -> 4, and 5 alone */
 #define GRAPH TRACK(1, "") "," TRACK(2, "") "," TRACK(3, "1, 2") "," TRACK(4, "3") "," TRACK(5, "")
 
@@ -354,6 +358,101 @@ static void plan_of_all_tasks_checkpointed_writes_the_marker(void **state)
 	drop(&w);
 }
 
+/* A dir of n tracks (a chain), with problems planted in a few packets. */
+static void big_dir_with_problems(size_t n)
+{
+	size_t cap = n * 160 + 256, len = 0, i;
+	char *tracks = malloc(cap), name[64], body[256];
+
+	for (i = 1; i <= n; i++) {
+		len += (size_t)snprintf(tracks + len, cap - len, "%s" TRACK_FMT, i > 1 ? "," : "", i, i, i, i);
+		if (i > 1)
+			len += (size_t)snprintf(tracks + len - 2, cap - len + 2, "%zu]}", i - 1) - 2;
+	}
+	t_packet_dir(dir, tracks, 0);
+	for (i = 1; i <= n; i++) {
+		snprintf(name, sizeof(name), "track-%zu.md", i);
+		if (i == 7)
+			snprintf(body, sizeof(body), "no tasks here\n");
+		else if (i == 150)
+			snprintf(body, sizeof(body), "### Task a: x\n### Task a: y\n");
+		else if (i == 151)
+			snprintf(body, sizeof(body), "---\ntrack: 9999\n---\n### Task a: x\n");
+		else if (i == n)
+			snprintf(body, sizeof(body), "### Task a: x\nRun:\n");
+		else
+			snprintf(body, sizeof(body), "### Task %zu.1: x\nRun: true\n", i);
+		t_write(dir, name, body);
+	}
+	free(tracks);
+}
+
+/* The diagnostics as one string, in order. */
+static char *load_diags(const char *threads)
+{
+	pd_pktdir *pd = NULL;
+	pd_diags d = PD_DIAGS_INIT;
+	size_t i, len = 0, cap = 1;
+	char *all;
+
+	setenv("PACKETDECK_LOAD_THREADS", threads, 1);
+	assert_int_equal(pd_pktdir_load(&pd, dir, &d), PD_EINVALID);
+	unsetenv("PACKETDECK_LOAD_THREADS");
+	for (i = 0; i < d.count; i++)
+		cap += strlen(d.items[i].where) + strlen(d.items[i].message) + 3;
+	all = malloc(cap);
+	all[0] = '\0';
+	for (i = 0; i < d.count; i++)
+		len += (size_t)sprintf(all + len, "%s: %s\n", d.items[i].where, d.items[i].message);
+	assert_int_equal(d.count, 4);
+	pd_diags_free(&d);
+	return all;
+}
+
+static void parallel_load_reports_as_serial_load_does(void **state)
+{
+	char *one, *four;
+
+	(void)state;
+	big_dir_with_problems(300);
+	one = load_diags("1");
+	four = load_diags("4");
+	assert_string_equal(one, four);
+	/* in track order */
+	assert_true(strstr(one, "track-7.md") < strstr(one, "track-150.md:2"));
+	assert_true(strstr(one, "track-150.md:2") < strstr(one, "track-151.md:2"));
+	assert_true(strstr(one, "track-151.md:2") < strstr(one, "track-300.md:2"));
+	free(one);
+	free(four);
+}
+
+static void parallel_load_reads_every_packet(void **state)
+{
+	pd_pktdir *pd = NULL;
+	pd_diags d = PD_DIAGS_INIT;
+	size_t i;
+
+	(void)state;
+	big_dir_with_problems(300);
+	t_write(dir, "track-7.md", "### Task 7.1: x\n");
+	t_write(dir, "track-150.md", "### Task 150.1: x\n");
+	t_write(dir, "track-151.md", "### Task 151.1: x\n");
+	t_write(dir, "track-300.md", "### Task 300.1: x\n");
+	setenv("PACKETDECK_LOAD_THREADS", "3", 1);
+	assert_int_equal(pd_pktdir_load(&pd, dir, &d), 0);
+	unsetenv("PACKETDECK_LOAD_THREADS");
+	assert_int_equal(pd->narenas, 3);
+	for (i = 0; i < 300; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "%zu.1", i + 1);
+		assert_non_null(pd->packets[i]);
+		assert_string_equal(pd->packets[i]->tasks[0].id, id);
+	}
+	pd_pktdir_free(pd);
+	pd_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +469,8 @@ int main(void)
 		T(plan_skips_runs_and_resumes),
 		T(plan_halts_on_corrupt_marker_and_checkpoint),
 		T(plan_of_all_tasks_checkpointed_writes_the_marker),
+		T(parallel_load_reports_as_serial_load_does),
+		T(parallel_load_reads_every_packet),
 #undef T
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
