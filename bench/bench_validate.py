@@ -3,8 +3,9 @@
 generated packet dirs of 1k, 10k and 100k tracks against the Python
 reference, in the same run, and print a table with the ratio.
 
-Each command runs once to warm the page cache, then REPEAT times; the table
-shows the median wall time and the peak RSS (from wait4)."""
+Each command runs once to warm the page cache, then REPEAT times (env,
+default 5); the table shows the median wall time and the peak RSS (from
+wait4). Generated dirs are kept in BENCH_OUT (env, default bench/out)."""
 import os
 import statistics
 import subprocess
@@ -13,6 +14,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPEAT = int(os.environ.get("REPEAT", "5"))
+OUT = os.environ.get("BENCH_OUT", os.path.join(HERE, "out"))
 
 
 def measure(argv):
@@ -39,7 +41,7 @@ def main():
     print(f"{'tracks':>8} {'packetdeck s':>13} {'reference s':>12} {'ratio':>7} "
           f"{'pd RSS MB':>10} {'ref RSS MB':>11}")
     for n in sizes:
-        d = os.path.join(HERE, "out", f"validate-{n}")
+        d = os.path.join(OUT, f"validate-{n}")
         if not os.path.exists(os.path.join(d, "manifest.json")):
             subprocess.run([sys.executable, os.path.join(HERE, "gen_packets.py"), str(n), d], check=True)
         t_pd, r_pd = measure([pd, "validate", "--quiet", d])
