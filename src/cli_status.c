@@ -20,6 +20,7 @@ static const char help[] =
 	"  ✓ complete   ▶ running elsewhere   ✗ failed   → next to run\n"
 	"  ! corrupt completion marker (never counted as complete)\n"
 	"  a blocked track names its root cause: (blocked on 3) or (blocked on 3 (failed))\n"
+	"  while a run executes the dir: \"Run in progress: pid N on HOST since TIME\"\n"
 	"\n"
 	"  --json    one JSON document instead of lines\n"
 	"  --ascii   + * x > ? instead of the symbols above\n"
@@ -86,6 +87,9 @@ static void print_text(const pd_pktdir *pd, const pd_snapshot *s, const glyphs *
 		printf(")\n");
 	}
 	printf("Completed: %zu/%zu\n", s->completed, s->ntracks);
+	if (s->run.held)
+		printf("Run in progress: pid %ld on %s since %s\n", s->run.pid,
+		       s->run.host ? s->run.host : "?", s->run.since ? s->run.since : "?");
 }
 
 static cJSON *file_json(pd_file_state state, const char *problem)
@@ -172,6 +176,15 @@ static int print_json(const pd_pktdir *pd, const pd_snapshot *s)
 		cJSON_AddNumberToObject(root, "next", (double)pd->manifest->tracks[s->next].id);
 	else
 		cJSON_AddNullToObject(root, "next");
+	if (s->run.held) {
+		cJSON *run = cJSON_AddObjectToObject(root, "run");
+
+		cJSON_AddNumberToObject(run, "pid", (double)s->run.pid);
+		add_str(run, "host", s->run.host);
+		add_str(run, "since", s->run.since);
+	} else {
+		cJSON_AddNullToObject(root, "run");
+	}
 	tracks = cJSON_AddArrayToObject(root, "tracks");
 	for (k = 0; k < n; k++)
 		cJSON_AddItemToArray(tracks, track_json(pd, s, order[k]));

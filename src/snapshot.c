@@ -1,5 +1,6 @@
 /* snapshot.c - derive track states and root causes from files (snapshot.h). */
 #include "packetdeck/snapshot.h"
+#include "packetdeck/pathutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,16 @@ int pd_snapshot_take(pd_snapshot **out, const pd_pktdir *pd)
 		return error;
 	}
 	settle_graph(s, pd->dag);
+	{
+		char *run = pd_path_join(m->dir, PD_STATE_DIR "/run.lock");
+
+		if (!run) {
+			pd_snapshot_free(s);
+			return pd_error_set(PD_ENOMEM, "out of memory");
+		}
+		pd_lock_probe(&s->run, run);
+		free(run);
+	}
 	*out = s;
 	return 0;
 }
@@ -149,5 +160,6 @@ void pd_snapshot_free(pd_snapshot *s)
 		pd_lockinfo_clear(&s->tracks[i].lock);
 	}
 	free(s->tracks);
+	pd_lockinfo_clear(&s->run);
 	free(s);
 }

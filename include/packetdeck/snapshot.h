@@ -45,6 +45,7 @@ typedef struct pd_snapshot {
 	pd_track_status *tracks; /* by manifest index */
 	size_t completed;
 	size_t next;             /* the first actionable track in order, or PD_NO_TRACK */
+	pd_lockinfo run;         /* .packetdeck/run.lock: held while a run executes the dir */
 } pd_snapshot;
 
 /* Read every track's files. Writes nothing. */

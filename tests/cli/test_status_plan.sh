@@ -51,6 +51,24 @@ t_begin "legacy marker names count"
 seed_dir; rm "$D/track-2.completion.json"; printf '{"status":"complete"}' >"$D/.track-2-complete.json"
 pd status "$D"; expect_out "✓ Track 2: frontend (complete)"
 
+t_begin "status reports a run in progress and a track running elsewhere"
+seed_dir; mkdir -p "$D/.packetdeck"
+printf '{"pid":4242,"host":"buildbox","since":"2026-01-05T12:00:00Z"}' >"$D/.packetdeck/run.lock"
+printf '{"pid":4343,"host":"buildbox","since":"2026-01-05T12:01:00Z"}' >"$D/.packetdeck/track-3.lock"
+flock -o "$D/.packetdeck/run.lock" sleep 30 & holder1=$!
+flock -o "$D/.packetdeck/track-3.lock" sleep 30 & holder2=$!
+for f in run track-3; do  # until both are held
+  for _ in $(seq 50); do flock -n "$D/.packetdeck/$f.lock" true || break; sleep 0.1; done
+done
+pd status "$D"; expect_rc 0
+expect_out "▶ Track 3: tests (running elsewhere, pid 4343)"
+expect_out "  Track 4: documentation (blocked on 3 (running))"
+expect_out "Run in progress: pid 4242 on buildbox since 2026-01-05T12:00:00Z"
+pd status --json "$D"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["run"]["pid"] == 4242, d["run"]' "$T_TMP/out" || t_fail "json run"
+kill "$holder1" "$holder2" 2>/dev/null; wait "$holder1" "$holder2" 2>/dev/null
+pd status "$D"; grep -q "Run in progress" "$T_TMP/out" && t_fail "a released lock still shows"
+
 t_begin "status --json"
 seed_dir; pd status --json "$D"; expect_rc 0
 python3 - "$T_TMP/out" <<'PY' || t_fail "json content"

@@ -112,6 +112,51 @@ pd validate "$D"; expect_rc 2
 expect_err "$D/track-1.md:2: frontmatter track 2 disagrees with the manifest's id 1 (tracks[0])"
 expect_err "$D/track-1.md:3: frontmatter branch \"main\" disagrees with the manifest's \"feature/t1\" (tracks[0])"
 
+t_begin "control characters in a name"
+t_dir ctrl; manifest '{"id": 1, "name": "evil\u001b[2J", "packet": "track-1.md", "worktree": "/w", "branch": "b", "depends_on": []}'; packet track-1.md 1
+pd validate "$D"; expect_rc 2; expect_err "$D/manifest.json: tracks[0].name: contains control character 0x1b"
+
+t_begin "relative worktree climbing out"
+t_dir wtesc; manifest '{"id": 1, "name": "a", "packet": "track-1.md", "worktree": "../../etc", "branch": "b", "depends_on": []}'; packet track-1.md 1
+pd validate "$D"; expect_rc 2
+expect_err "$D/manifest.json: tracks[0].worktree: relative worktree \"../../etc\" climbs out of the packet dir; use an absolute path"
+
+t_begin "unsupported format_version"
+t_dir fmt; printf '{"format_version":"2.1","feature":"f","tracks":[%s],"merge_strategy":"m","post_merge_qa":[]}' "$(track 1 a '')" >"$D/manifest.json"; packet track-1.md 1
+pd validate "$D"; expect_rc 2; expect_err "$D/manifest.json: format_version: unsupported format_version \"2.1\" (packetdeck reads 1.x)"
+
+t_begin "deep nesting, duplicate keys, invalid UTF-8, \\u0000 and NUL bytes in the manifest"
+t_dir deep; { printf '{"x": '; printf '[%.0s' $(seq 40); printf '1'; printf ']%.0s' $(seq 40); printf '}'; } >"$D/manifest.json"
+pd validate "$D"; expect_rc 2; expect_err "$D/manifest.json:1:38: nested deeper than 32 levels"
+printf '{"feature": "a", "feature": "b"}' >"$D/manifest.json"
+pd validate "$D"; expect_rc 2; expect_err "$D/manifest.json: duplicate key \"feature\""
+printf '{"feature": "caf\xe9"}' >"$D/manifest.json"
+pd validate "$D"; expect_rc 2; expect_err "$D/manifest.json:1:17: invalid UTF-8"
+printf '{"feature": "a\\u0000b"}' >"$D/manifest.json"
+pd validate "$D"; expect_rc 2; expect_err "$D/manifest.json:1:15: \\u0000 in a string"
+printf '{"feature": "a"}\0' >"$D/manifest.json"
+pd validate "$D"; expect_rc 2; expect_err "$D/manifest.json:1:17: NUL byte"
+
+t_begin "a FIFO or a directory as manifest.json is refused without waiting"
+t_dir fifo; mkfifo "$D/manifest.json"
+timeout 5 "$PD" validate "$D" >"$T_TMP/out" 2>"$T_TMP/err"; RC=$?
+expect_rc 2; expect_err "$D/manifest.json: not a regular file"
+rm "$D/manifest.json"; mkdir "$D/manifest.json"
+pd validate "$D"; expect_rc 2; expect_err "$D/manifest.json: not a regular file"
+
+t_begin "packet content rules are located"
+t_dir content; manifest "$(track 1 a '')" "$(track 2 b '')" "$(track 3 c '')" "$(track 4 d '')"
+printf '### Task 1.1: a\nRun:\n' >"$D/track-1.md"
+printf '### Task 2.1: a\n```sh\necho never closed\n' >"$D/track-2.md"
+printf -- '---\nbase: &b {x: 1}\n---\n### Task 3.1: a\n' >"$D/track-3.md"
+printf '### Task 4.1: caf\xe9\n' >"$D/track-4.md"
+pd validate "$D"; expect_rc 2
+expect_err "$D/track-1.md:2: task 1.1: empty Run: command"
+expect_err "$D/track-2.md:2: code block opened here is never closed"
+expect_err "$D/track-3.md:2: YAML anchors are not allowed in frontmatter"
+expect_err "$D/track-4.md:1:18: invalid UTF-8"
+expect_err_lines 4
+
 t_begin "no manifest, no dir"
 t_dir empty
 pd validate "$D"; expect_rc 2; expect_err "$D/manifest.json: no such file: $D is not a packet dir"

@@ -233,24 +233,22 @@ static void checkpoint_naming_an_unknown_task_is_corrupt(void **state)
 	drop(&w);
 }
 
-static void held_track_lock_is_running(void **state)
+/* A child holding an flock on DIR/NAME with JSON content; returns its pid.
+ * It exits when *go is written to. */
+static pid_t hold_lock(const char *name, int go[2])
 {
-	int ready[2], go[2];
+	int ready[2];
+	char c, *lock = t_path(dir, name);
 	pid_t pid;
-	char c, *lock;
-	world w;
 
-	(void)state;
-	t_packet_dir(dir, GRAPH, 5);
-	t_write(dir, ".packetdeck/track-1.lock", "");
-	lock = t_path(dir, ".packetdeck/track-1.lock");
+	t_write(dir, name, "");
 	assert_int_equal(pipe(ready), 0);
 	assert_int_equal(pipe(go), 0);
 	pid = fork();
 	if (pid == 0) {
 		int fd = open(lock, O_RDWR);
-		char text[64];
-		int n = snprintf(text, sizeof(text), "{\"pid\":%d,\"host\":\"h\"}", getpid());
+		char text[96];
+		int n = snprintf(text, sizeof(text), "{\"pid\":%d,\"host\":\"h\",\"since\":\"t0\"}", getpid());
 
 		if (fd < 0 || flock(fd, LOCK_EX) != 0 || write(fd, text, (size_t)n) != n ||
 		    write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) < 0)
@@ -258,11 +256,35 @@ static void held_track_lock_is_running(void **state)
 		_exit(0);
 	}
 	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	free(lock);
+	return pid;
+}
+
+static void release(pid_t pid, int go[2])
+{
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	close(go[0]);
+	close(go[1]);
+}
+
+static void held_track_lock_is_running(void **state)
+{
+	int go[2];
+	pid_t pid;
+	world w;
+
+	(void)state;
+	t_packet_dir(dir, GRAPH, 5);
+	pid = hold_lock(".packetdeck/track-1.lock", go);
 	w = take();
 	assert_int_equal(st(&w, 1)->state, PD_STATE_RUNNING);
 	assert_int_equal(st(&w, 1)->lock.pid, pid);
 	assert_int_equal(st(&w, 3)->root, 0);
 	assert_int_equal(w.s->next, 1); /* track 2: the first actionable one */
+	assert_false(w.s->run.held);
 	{
 		pd_plan *p = NULL;
 
@@ -274,10 +296,27 @@ static void held_track_lock_is_running(void **state)
 		pd_plan_free(p);
 	}
 	drop(&w);
-	assert_int_equal(write(go[1], "g", 1), 1);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
-	close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
-	free(lock);
+	release(pid, go);
+}
+
+static void held_run_lock_is_reported(void **state)
+{
+	int go[2];
+	pid_t pid;
+	world w;
+
+	(void)state;
+	t_packet_dir(dir, GRAPH, 5);
+	pid = hold_lock(".packetdeck/run.lock", go);
+	w = take();
+	assert_true(w.s->run.held);
+	assert_int_equal(w.s->run.pid, pid);
+	assert_string_equal(w.s->run.since, "t0");
+	drop(&w);
+	release(pid, go);
+	w = take();
+	assert_false(w.s->run.held);
+	drop(&w);
 }
 
 static pd_plan *plan_of(world *w, bool resume)
@@ -466,6 +505,7 @@ int main(void)
 		T(failure_newer_than_checkpoint_is_failed),
 		T(checkpoint_naming_an_unknown_task_is_corrupt),
 		T(held_track_lock_is_running),
+		T(held_run_lock_is_reported),
 		T(plan_skips_runs_and_resumes),
 		T(plan_halts_on_corrupt_marker_and_checkpoint),
 		T(plan_of_all_tasks_checkpointed_writes_the_marker),
