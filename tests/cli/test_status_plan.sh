@@ -55,8 +55,9 @@ t_begin "status reports a run in progress and a track running elsewhere"
 seed_dir; mkdir -p "$D/.packetdeck"
 printf '{"pid":4242,"host":"buildbox","since":"2026-01-05T12:00:00Z"}' >"$D/.packetdeck/run.lock"
 printf '{"pid":4343,"host":"buildbox","since":"2026-01-05T12:01:00Z"}' >"$D/.packetdeck/track-3.lock"
-flock -o "$D/.packetdeck/run.lock" sleep 30 & holder1=$!
-flock -o "$D/.packetdeck/track-3.lock" sleep 30 & holder2=$!
+# holders in their own process groups, killed whole; output away from ctest's pipes
+setsid flock -o "$D/.packetdeck/run.lock" sleep 30 >/dev/null 2>&1 </dev/null & holder1=$!
+setsid flock -o "$D/.packetdeck/track-3.lock" sleep 30 >/dev/null 2>&1 </dev/null & holder2=$!
 for f in run track-3; do  # until both are held
   for _ in $(seq 50); do flock -n "$D/.packetdeck/$f.lock" true || break; sleep 0.1; done
 done
@@ -66,7 +67,7 @@ expect_out "  Track 4: documentation (blocked on 3 (running))"
 expect_out "Run in progress: pid 4242 on buildbox since 2026-01-05T12:00:00Z"
 pd status --json "$D"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["run"]["pid"] == 4242, d["run"]' "$T_TMP/out" || t_fail "json run"
-kill "$holder1" "$holder2" 2>/dev/null; wait "$holder1" "$holder2" 2>/dev/null
+kill -- -"$holder1" -"$holder2" 2>/dev/null; wait "$holder1" "$holder2" 2>/dev/null
 pd status "$D"; grep -q "Run in progress" "$T_TMP/out" && t_fail "a released lock still shows"
 
 t_begin "status --json"
