@@ -13,6 +13,12 @@
 
 #include "packetdeck/error.h"
 
+/* The current test's scratch directory, made by t_setup and removed with
+ * everything in it by t_teardown (cmocka setup/teardown functions). */
+extern char *dir;
+int t_setup(void **state);
+int t_teardown(void **state);
+
 /* A new empty directory under $TMPDIR (or /tmp); the caller frees it. */
 char *t_tmpdir(void);
 

@@ -8,22 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = t_tmpdir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	t_rmrf(dir);
-	free(dir);
-	return 0;
-}
 
 typedef struct loaded {
 	pd_manifest *m;
@@ -252,7 +236,7 @@ static void a_100k_chain_needs_no_recursion(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 		T(order_is_stable_lowest_id_first),
 		T(dependencies_come_first),
 		T(diamond_orders_and_exposes_edges),

@@ -14,22 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
-static char *dir;
-
 static int setup(void **state)
 {
-	(void)state;
-	dir = t_tmpdir();
-	return 0;
+	return t_setup(state);
 }
 
 static int teardown(void **state)
 {
-	(void)state;
-	pd_os_override(NULL);
-	t_rmrf(dir);
-	free(dir);
-	return 0;
+	pd_os_override(NULL); /* a failed test must not leave its faults behind */
+	return t_teardown(state);
 }
 
 static char *slurp(const char *name)

@@ -10,22 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = t_tmpdir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	t_rmrf(dir);
-	free(dir);
-	return 0;
-}
 
 /* Load, expecting PD_EINVALID and a diagnostic at where/message. */
 static void expect_problem(const char *where, const char *message)
@@ -395,7 +379,7 @@ static void large_manifests_check_packets_the_same_way(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 		T(loads_a_valid_manifest),
 		T(upstream_optional_fields_are_accepted),
 		T(missing_merge_strategy_says_what_to_add),

@@ -15,22 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = t_tmpdir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	t_rmrf(dir);
-	free(dir);
-	return 0;
-}
 
 #define TRACK_FMT                                                                   \
 	"{\"id\":%zu,\"name\":\"t%zu\",\"packet\":\"track-%zu.md\",\"worktree\":\"/w%zu\","    \
@@ -495,7 +479,7 @@ static void parallel_load_reads_every_packet(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 		T(frontmatter_disagreement_names_both_values),
 		T(agreeing_frontmatter_is_fine),
 		T(problems_in_every_file_are_reported_together),

@@ -15,22 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = t_tmpdir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	t_rmrf(dir);
-	free(dir);
-	return 0;
-}
 
 static void expect_marker(pd_file_state state, const char *problem)
 {
@@ -302,7 +286,7 @@ static void lock_probe_sees_a_live_holder_only(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 		T(valid_marker_is_complete),
 		T(absent_marker_is_absent),
 		T(marker_without_complete_status_is_corrupt),

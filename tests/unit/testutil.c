@@ -9,6 +9,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+char *dir;
+
+int t_setup(void **state)
+{
+	(void)state;
+	dir = t_tmpdir();
+	return 0;
+}
+
+int t_teardown(void **state)
+{
+	(void)state;
+	t_rmrf(dir);
+	free(dir);
+	dir = NULL;
+	return 0;
+}
+
 char *t_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR");
@@ -19,11 +37,11 @@ char *t_tmpdir(void)
 	return tmpl;
 }
 
-char *t_path(const char *dir, const char *name)
+char *t_path(const char *base, const char *name)
 {
 	char *p = NULL;
 
-	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
+	assert_true(asprintf(&p, "%s/%s", base, name) > 0);
 	return p;
 }
 
@@ -39,9 +57,9 @@ static void mkdirs_for(char *path)
 	}
 }
 
-void t_write(const char *dir, const char *name, const char *content)
+void t_write(const char *base, const char *name, const char *content)
 {
-	char *p = t_path(dir, name);
+	char *p = t_path(base, name);
 	FILE *f;
 
 	mkdirs_for(p);
@@ -52,12 +70,12 @@ void t_write(const char *dir, const char *name, const char *content)
 	free(p);
 }
 
-void t_rmrf(const char *dir)
+void t_rmrf(const char *base)
 {
 	char *cmd = NULL;
 
 	/* test-owned mkdtemp paths only: no quoting concerns */
-	assert_true(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
+	assert_true(asprintf(&cmd, "rm -rf '%s'", base) > 0);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 }
@@ -83,7 +101,7 @@ bool t_has_diag(const pd_diags *d, const char *where_suffix, const char *message
 	return false;
 }
 
-void t_packet_dir(const char *dir, const char *tracks_json, int npackets)
+void t_packet_dir(const char *base, const char *tracks_json, int npackets)
 {
 	char *manifest = NULL, name[64], body[256];
 	int i;
@@ -92,12 +110,12 @@ void t_packet_dir(const char *dir, const char *tracks_json, int npackets)
 			     "{\"format_version\":\"1.0.0\",\"feature\":\"f\",\"tracks\":[%s],"
 			     "\"merge_strategy\":\"worktree-merge\",\"post_merge_qa\":[]}\n",
 			     tracks_json) > 0);
-	t_write(dir, "manifest.json", manifest);
+	t_write(base, "manifest.json", manifest);
 	free(manifest);
 	for (i = 1; i <= npackets; i++) {
 		snprintf(name, sizeof(name), "track-%d.md", i);
 		snprintf(body, sizeof(body), "## Tasks\n\n### Task %d.1: first\nRun: true\n\n"
 			 "### Task %d.2: second\nRun: true\n", i, i);
-		t_write(dir, name, body);
+		t_write(base, name, body);
 	}
 }
