@@ -1,0 +1,310 @@
+/* test_runner.c - argv templates, and children in their own process group. */
+#define _GNU_SOURCE
+#include "test.h"
+#include "packetdeck/runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char **expand(const char *t, const pd_template_var *v, size_t n)
+{
+	char **argv = NULL;
+
+	assert_int_equal(pd_template_expand(&argv, t, v, n), 0);
+	return argv;
+}
+
+static void expect_argv(char **argv, const char *const *want)
+{
+	size_t i;
+
+	for (i = 0; want[i]; i++) {
+		assert_non_null(argv[i]);
+		assert_string_equal(argv[i], want[i]);
+	}
+	assert_null(argv[i]);
+	pd_argv_free(argv);
+}
+
+static void templates_split_on_unquoted_blanks(void **state)
+{
+	(void)state;
+	expect_argv(expand("a  b\tc", NULL, 0), (const char *[]){"a", "b", "c", NULL});
+	expect_argv(expand("a 'b c' \"d e\" f\\ g ''", NULL, 0),
+		    (const char *[]){"a", "b c", "d e", "f g", "", NULL});
+	expect_argv(expand("say \"it\\\"s\" 'no \\ escape'", NULL, 0),
+		    (const char *[]){"say", "it\"s", "no \\ escape", NULL});
+}
+
+static void placeholders_never_split_or_run(void **state)
+{
+	static const char *hostile[] = {"a;touch pwned", "$(id)", "`id`", "x'y\"z", "a b\tc",
+					"-rf", "{packet}", "\\", "|&<>", "*"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(hostile) / sizeof(*hostile); i++) {
+		pd_template_var v[] = {{"branch", hostile[i]}, {"resume", ""}};
+		char joined[64];
+
+		snprintf(joined, sizeof(joined), "b=%s", hostile[i]);
+		expect_argv(expand("tool --branch {branch} {resume} \"b={branch}\"", v, 2),
+			    (const char *[]){"tool", "--branch", hostile[i], joined, NULL});
+	}
+}
+
+static void resume_word_is_dropped_when_empty(void **state)
+{
+	pd_template_var v[] = {{"packet", "/p/track 1.md"}, {"resume", ""}};
+	pd_template_var r[] = {{"packet", "/p/track 1.md"}, {"resume", "--resume"}};
+
+	(void)state;
+	expect_argv(expand("packetdeck packet {packet} {resume}", v, 2),
+		    (const char *[]){"packetdeck", "packet", "/p/track 1.md", NULL});
+	expect_argv(expand("packetdeck packet {packet} {resume}", r, 2),
+		    (const char *[]){"packetdeck", "packet", "/p/track 1.md", "--resume", NULL});
+	expect_argv(expand("claude -p \"/execute-work-packet {packet} {resume}\"", v, 2),
+		    (const char *[]){"claude", "-p", "/execute-work-packet /p/track 1.md ", NULL});
+	expect_argv(expand("x '{resume}'", v, 2), (const char *[]){"x", "", NULL}); /* quoted: kept */
+}
+
+static void bad_templates_are_refused(void **state)
+{
+	char **argv = NULL;
+	pd_template_var v[] = {{"packet", "p"}};
+
+	(void)state;
+	assert_int_equal(pd_template_expand(&argv, "run {pakcet}", v, 1), PD_EINVALID);
+	assert_non_null(strstr(pd_error_last(), "unknown placeholder {pakcet}"));
+	assert_int_equal(pd_template_expand(&argv, "run 'open", v, 1), PD_EINVALID);
+	assert_non_null(strstr(pd_error_last(), "unbalanced ' quote"));
+	assert_int_equal(pd_template_expand(&argv, "   ", v, 1), PD_EINVALID);
+	assert_null(argv);
+	/* braces that are no placeholder stay */
+	expect_argv(expand("awk '{print $1}' {}", v, 1), (const char *[]){"awk", "{print $1}", "{}", NULL});
+}
+
+/* Read the child's output to EOF. */
+static char *read_all(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *s = malloc(cap);
+	struct pollfd p = {fd, POLLIN, 0};
+
+	for (;;) {
+		ssize_t n;
+
+		assert_true(poll(&p, 1, 10000) == 1);
+		n = read(fd, s + len, cap - len - 1);
+		if (n < 0 && errno == EAGAIN)
+			continue;
+		assert_true(n >= 0);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len + 1 == cap)
+			s = realloc(s, cap *= 2);
+	}
+	s[len] = '\0';
+	return s;
+}
+
+static pd_child *spawn_sh(const char *script, const char *cwd, char *const *env)
+{
+	char *argv[] = {"/bin/sh", "-c", (char *)script, NULL};
+	pd_spawn_options o = {argv, cwd, env, -1};
+	pd_child *c = NULL;
+
+	assert_int_equal(pd_child_spawn(&c, &o), 0);
+	return c;
+}
+
+static void child_gets_cwd_env_devnull_and_nothing_else(void **state)
+{
+	char *env[] = {"PACKETDECK_TRACK=7", "HOME=/nowhere", NULL};
+	int leak = open("/dev/null", O_RDONLY); /* not close-on-exec: must not reach the child */
+	pd_child *c;
+	char *out, expect[256];
+	int ws;
+
+	(void)state;
+	assert_true(leak > 2);
+	c = spawn_sh("pwd; echo \"$PACKETDECK_TRACK $HOME\"; cat; echo stdin-eof; "
+		     "ls /proc/$$/fd | tr '\\n' ' '; echo; echo err >&2; "
+		     "ps -o pgid= -p $$ | tr -d ' '; echo $$",
+		     dir, env);
+	out = read_all(pd_child_output_fd(c));
+	assert_int_equal(pd_child_wait(c, true, &ws), 1);
+	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	{
+		char *real = realpath(dir, NULL);
+		char pg[32], pid[32];
+
+		snprintf(expect, sizeof(expect), "%s\n7 /nowhere\nstdin-eof\n0 1 2 \nerr\n", real);
+		assert_int_equal(strncmp(out, expect, strlen(expect)), 0);
+		/* its own process group: pgid == pid */
+		assert_int_equal(sscanf(out + strlen(expect), "%31s %31s", pg, pid), 2);
+		assert_string_equal(pg, pid);
+		assert_int_equal(atol(pid), pd_child_pid(c));
+		free(real);
+	}
+	free(out);
+	pd_child_free(c);
+	close(leak);
+}
+
+static void hostile_arguments_arrive_byte_for_byte(void **state)
+{
+	const char *arg = "feat;touch pwned$(id)`id`'\"|&<>*\\ x";
+	char *argv[] = {"printf", "%s|", (char *)arg, (char *)arg, NULL};
+	pd_spawn_options o = {argv, dir, NULL, -1};
+	pd_child *c = NULL;
+	char *out, want[256], *pwned = t_path(dir, "pwned");
+
+	(void)state;
+	assert_int_equal(pd_child_spawn(&c, &o), 0);
+	out = read_all(pd_child_output_fd(c));
+	pd_child_wait(c, true, NULL);
+	snprintf(want, sizeof(want), "%s|%s|", arg, arg);
+	assert_string_equal(out, want);
+	assert_int_equal(access(pwned, F_OK), -1);
+	free(out);
+	free(pwned);
+	pd_child_free(c);
+}
+
+static void a_command_that_cannot_run_is_an_error(void **state)
+{
+	char *argv[] = {"no-such-runner-xyz", NULL};
+	pd_spawn_options o = {argv, NULL, NULL, -1};
+	pd_child *c = NULL;
+
+	(void)state;
+	assert_int_equal(pd_child_spawn(&c, &o), PD_EIO);
+	assert_null(c);
+	assert_non_null(strstr(pd_error_last(), "cannot run no-such-runner-xyz: No such file or directory"));
+	o.argv = (char *[]){"/bin/true", NULL};
+	o.cwd = "/no/such/dir";
+	assert_int_equal(pd_child_spawn(&c, &o), PD_EIO);
+	assert_non_null(strstr(pd_error_last(), "in /no/such/dir"));
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void stop_ends_the_whole_group_even_when_term_is_ignored(void **state)
+{
+	pd_child *c;
+	char line[64];
+	pid_t grandchild, leader;
+	struct timespec t0;
+	int ws, fd;
+	ssize_t n = 0;
+
+	(void)state;
+	/* a leader that ignores TERM, with a grandchild that ignores it too */
+	c = spawn_sh("trap '' TERM; sh -c 'trap \"\" TERM; sleep 100' & echo $!; sleep 100; wait", NULL,
+		     NULL);
+	fd = pd_child_output_fd(c);
+	{
+		struct pollfd p = {fd, POLLIN, 0};
+
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		n = read(fd, line, sizeof(line) - 1);
+	}
+	assert_true(n > 0);
+	line[n] = '\0';
+	grandchild = (pid_t)atol(line);
+	leader = pd_child_pid(c);
+	assert_true(grandchild > 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ws = pd_child_stop(c, 300);
+	assert_true(ms_since(&t0) >= 280);  /* it waited the grace period */
+	assert_true(ms_since(&t0) < 3000);  /* and then did not wait for more */
+	assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+	assert_int_equal(kill(grandchild, 0), -1); /* gone, and reaped */
+	assert_int_equal(killpg(leader, 0), -1);
+	pd_child_free(c);
+}
+
+static void a_child_that_exits_on_term_is_not_killed(void **state)
+{
+	pd_child *c = spawn_sh("sleep 100", NULL, NULL);
+	struct timespec t0;
+	int ws;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ws = pd_child_stop(c, 5000);
+	assert_true(ms_since(&t0) < 2000);
+	assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGTERM);
+	pd_child_free(c);
+}
+
+static void orphans_are_reaped_by_the_subreaper(void **state)
+{
+	pd_child *c;
+	char *out;
+	pid_t orphan;
+	int i;
+
+	(void)state;
+	assert_int_equal(pd_become_subreaper(), 0);
+	/* the grandchild leaves the group and outlives its parent */
+	c = spawn_sh("setsid sh -c 'sleep 0.2' >/dev/null 2>&1 & echo $!", NULL, NULL);
+	out = read_all(pd_child_output_fd(c));
+	orphan = (pid_t)atol(out);
+	pd_child_wait(c, true, NULL);
+	pd_child_free(c);
+	for (i = 0; i < 100; i++) { /* it dies within 0.2 s; then we reap it */
+		struct timespec t = {0, 20 * 1000000L};
+
+		pd_reap_orphans();
+		if (kill(orphan, 0) != 0)
+			break;
+		nanosleep(&t, NULL);
+	}
+	assert_int_equal(kill(orphan, 0), -1); /* not even a zombie */
+	free(out);
+}
+
+static void wait_status_text_says_what_happened(void **state)
+{
+	char b[64];
+
+	(void)state;
+	assert_string_equal(pd_wait_status_text(3 << 8, b), "exit status 3");
+	assert_string_equal(pd_wait_status_text(SIGTERM, b), "killed by SIGTERM");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(templates_split_on_unquoted_blanks),
+		cmocka_unit_test(placeholders_never_split_or_run),
+		cmocka_unit_test(resume_word_is_dropped_when_empty),
+		cmocka_unit_test(bad_templates_are_refused),
+		cmocka_unit_test_setup_teardown(child_gets_cwd_env_devnull_and_nothing_else, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(hostile_arguments_arrive_byte_for_byte, t_setup, t_teardown),
+		cmocka_unit_test(a_command_that_cannot_run_is_an_error),
+		cmocka_unit_test(stop_ends_the_whole_group_even_when_term_is_ignored),
+		cmocka_unit_test(a_child_that_exits_on_term_is_not_killed),
+		cmocka_unit_test(orphans_are_reaped_by_the_subreaper),
+		cmocka_unit_test(wait_status_text_says_what_happened),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
