@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -235,39 +234,6 @@ int pd_failure_read(pd_failure *out, const char *packet_dir, long track)
 	return 0;
 }
 
-int pd_lock_probe(pd_lockinfo *out, const char *lock_path)
-{
-	char *buf = NULL;
-	cJSON *root = NULL;
-	size_t len;
-	int64_t pid;
-	int fd;
-
-	memset(out, 0, sizeof(*out));
-	fd = open(lock_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return 0; /* no lock file: nobody holds it */
-	if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
-		out->held = errno == EWOULDBLOCK;
-	} else {
-		flock(fd, LOCK_UN);
-	}
-	close(fd);
-	if (!out->held)
-		return 0;
-	if (pd_read_file(&buf, &len, lock_path, PD_STATE_MAX_BYTES) == 0 &&
-	    pd_json_parse(&root, buf, len, lock_path, STATE_MAX_DEPTH) == 0 && cJSON_IsObject(root)) {
-		if (pd_json_int(pd_json_get(root, "pid"), 1, 4194304, &pid))
-			out->pid = (long)pid;
-		out->host = copy_string(root, "host");
-		out->since = copy_string(root, "since");
-		out->run_id = copy_string(root, "run_id");
-	}
-	cJSON_Delete(root);
-	free(buf);
-	return 0;
-}
-
 void pd_marker_clear(pd_marker *m)
 {
 	free(m->path);
@@ -298,14 +264,6 @@ void pd_failure_clear(pd_failure *f)
 	free(f->problem);
 	memset(f, 0, sizeof(*f));
 	f->track = -1;
-}
-
-void pd_lockinfo_clear(pd_lockinfo *l)
-{
-	free(l->host);
-	free(l->since);
-	free(l->run_id);
-	memset(l, 0, sizeof(*l));
 }
 
 /* Print `obj` as one line and write it atomically to `path`. */

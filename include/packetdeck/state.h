@@ -11,14 +11,15 @@
  * write fails if one exists (markers are one-way; the seed forbids editing
  * them). Nothing here deletes a marker or a checkpoint.
  *
- * Probing a lock (pd_lock_probe) opens the lock file read-only and tests
- * the flock: it creates nothing, so read-only commands stay read-only.
+ * Locks are lock.h's.
  */
 #ifndef PD_STATE_H
 #define PD_STATE_H
 
 #include <stdbool.h>
 #include <time.h>
+
+#include "packetdeck/lock.h"
 
 #define PD_STATE_MAX_BYTES (64u << 10)
 #define PD_STATE_DIR ".packetdeck"
@@ -60,23 +61,15 @@ typedef struct pd_failure {
 	struct timespec mtime;
 } pd_failure;
 
-typedef struct pd_lockinfo {
-	bool held;        /* an flock is held on it right now */
-	long pid;         /* from the file's content, 0 if unknown */
-	char *host, *since, *run_id;
-} pd_lockinfo;
-
 /* Readers: 0 with out->state set (ABSENT, OK or CORRUPT); negative only on
  * out-of-memory. */
 int pd_marker_read(pd_marker *out, const char *packet_dir, long track);
 int pd_checkpoint_read(pd_checkpoint *out, const char *packet_dir, long track);
 int pd_failure_read(pd_failure *out, const char *packet_dir, long track);
-int pd_lock_probe(pd_lockinfo *out, const char *lock_path);
 
 void pd_marker_clear(pd_marker *m);
 void pd_checkpoint_clear(pd_checkpoint *c);
 void pd_failure_clear(pd_failure *f);
-void pd_lockinfo_clear(pd_lockinfo *l);
 
 /* Writers (seed formats). A NULL timestamp means now. */
 int pd_marker_write(const char *packet_dir, long track, const char *commit, const char *timestamp);

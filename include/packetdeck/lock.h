@@ -1,0 +1,43 @@
+/* lock.h - the locks of a packet dir: run.lock and track-{id}.lock.
+ *
+ * A lock is an flock(2) on a file that is never unlinked (two processes
+ * could otherwise both "hold" it), taken on a close-on-exec descriptor (a
+ * runner must not inherit it and outlive us holding it). The file holds the
+ * holder's pid, host, start time and run id as JSON, for messages; the
+ * flock alone says whether it is held. A holder that dies loses its flock
+ * with it: the next taker finds the old content, takes the lock, and says
+ * so (a stale lock is taken over, never waited on).
+ */
+#ifndef PD_LOCK_H
+#define PD_LOCK_H
+
+#include <stdbool.h>
+
+typedef struct pd_lockinfo {
+	bool held;        /* an flock is held on it right now */
+	long pid;         /* from the file's content, 0 if unknown */
+	char *host, *since, *run_id;
+} pd_lockinfo;
+
+typedef struct pd_lock pd_lock;
+
+/* Take the lock at `path` (creating the file). On PD_ELOCKED, *holder
+ * (if not NULL) names who holds it and the message says so. On success,
+ * if *stale is not NULL it gets the previous holder's content when one was
+ * recorded (a holder that died), `held` false. */
+int pd_lock_take(pd_lock **out, const char *path, const char *run_id, pd_lockinfo *holder,
+		 pd_lockinfo *stale);
+
+/* Clear the content and release. NULL is a no-op. */
+void pd_lock_release(pd_lock *l);
+
+/* Is `lock_path` held, and by whom? Opens it read-only and creates
+ * nothing: read-only commands stay read-only. */
+int pd_lock_probe(pd_lockinfo *out, const char *lock_path);
+
+void pd_lockinfo_clear(pd_lockinfo *l);
+
+/* "pid 123 on host since 2026-...Z" into buf. */
+const char *pd_lockinfo_text(const pd_lockinfo *l, char *buf, unsigned cap);
+
+#endif

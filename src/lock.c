@@ -1,0 +1,163 @@
+/* lock.c - run and track locks: flock on a never-unlinked file (lock.h). */
+#define _GNU_SOURCE /* asprintf */
+#include "packetdeck/lock.h"
+#include "packetdeck/error.h"
+#include "packetdeck/fsio.h"
+#include "packetdeck/state.h"
+#include "json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+struct pd_lock {
+	int fd;
+};
+
+#define LOCK_MAX_BYTES 4096
+
+static char *copy_string(const cJSON *obj, const char *key)
+{
+	const char *s;
+
+	return pd_json_string(obj, key, &s) == 1 ? strdup(s) : NULL;
+}
+
+/* The holder recorded in the file open as fd (best effort: a lock file
+ * with garbage in it is still a lock). */
+static void read_holder(int fd, pd_lockinfo *out)
+{
+	char buf[LOCK_MAX_BYTES + 1];
+	cJSON *root = NULL;
+	ssize_t n = pread(fd, buf, LOCK_MAX_BYTES, 0);
+	int64_t pid;
+
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if (pd_json_parse(&root, buf, (size_t)n, "lock", 4) == 0 && cJSON_IsObject(root)) {
+		if (pd_json_int(pd_json_get(root, "pid"), 1, 4194304, &pid))
+			out->pid = (long)pid;
+		out->host = copy_string(root, "host");
+		out->since = copy_string(root, "since");
+		out->run_id = copy_string(root, "run_id");
+	}
+	cJSON_Delete(root);
+}
+
+const char *pd_lockinfo_text(const pd_lockinfo *l, char *buf, unsigned cap)
+{
+	snprintf(buf, cap, "pid %ld on %s since %s%s%s%s", l->pid, l->host ? l->host : "an unknown host",
+		 l->since ? l->since : "an unknown time", l->run_id ? " (run " : "",
+		 l->run_id ? l->run_id : "", l->run_id ? ")" : "");
+	return buf;
+}
+
+static int write_holder(int fd, const char *run_id)
+{
+	char host[256] = "", now[21], *text;
+	cJSON *o = cJSON_CreateObject();
+	ssize_t len;
+	int error = 0;
+
+	gethostname(host, sizeof(host) - 1);
+	cJSON_AddNumberToObject(o, "pid", (double)getpid());
+	cJSON_AddStringToObject(o, "host", host);
+	cJSON_AddStringToObject(o, "since", pd_timestamp(now, time(NULL)));
+	if (run_id)
+		cJSON_AddStringToObject(o, "run_id", run_id);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!text)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	len = (ssize_t)strlen(text);
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)len, 0) != len)
+		error = pd_error_errno(PD_EIO, "cannot record the lock's holder");
+	free(text);
+	return error;
+}
+
+int pd_lock_take(pd_lock **out, const char *path, const char *run_id, pd_lockinfo *holder,
+		 pd_lockinfo *stale)
+{
+	pd_lock *l;
+	int fd, error;
+
+	*out = NULL;
+	if (holder)
+		memset(holder, 0, sizeof(*holder));
+	if (stale)
+		memset(stale, 0, sizeof(*stale));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+	if (fd < 0)
+		return pd_error_errno(PD_EIO, "%s: cannot open", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		pd_lockinfo who = {true, 0, NULL, NULL, NULL};
+		char text[512];
+
+		error = errno == EWOULDBLOCK ? PD_ELOCKED : PD_EIO;
+		read_holder(fd, &who);
+		close(fd);
+		if (error == PD_ELOCKED)
+			pd_error_set(PD_ELOCKED, "%s is held by %s", path,
+				     pd_lockinfo_text(&who, text, sizeof(text)));
+		else
+			pd_error_errno(PD_EIO, "%s: cannot lock", path);
+		if (holder)
+			*holder = who;
+		else
+			pd_lockinfo_clear(&who);
+		return error;
+	}
+	if (stale)
+		read_holder(fd, stale); /* whoever wrote it no longer holds it */
+	if ((error = write_holder(fd, run_id)) < 0 || !(l = malloc(sizeof(*l)))) {
+		close(fd);
+		return error < 0 ? error : pd_error_set(PD_ENOMEM, "out of memory");
+	}
+	l->fd = fd;
+	*out = l;
+	return 0;
+}
+
+void pd_lock_release(pd_lock *l)
+{
+	if (!l)
+		return;
+	/* clear the holder first: a reader never sees us named after we left */
+	if (ftruncate(l->fd, 0) != 0)
+		(void)0; /* the flock, released below, is what counts */
+	close(l->fd);
+	free(l);
+}
+
+int pd_lock_probe(pd_lockinfo *out, const char *lock_path)
+{
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	fd = open(lock_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return 0; /* no lock file: nobody holds it */
+	if (flock(fd, LOCK_SH | LOCK_NB) != 0)
+		out->held = errno == EWOULDBLOCK;
+	else
+		flock(fd, LOCK_UN);
+	if (out->held)
+		read_holder(fd, out);
+	close(fd);
+	return 0;
+}
+
+void pd_lockinfo_clear(pd_lockinfo *l)
+{
+	free(l->host);
+	free(l->since);
+	free(l->run_id);
+	memset(l, 0, sizeof(*l));
+}
