@@ -1,8 +1,19 @@
-/* gitwt.c - libgit2 behind gitwt.h. No other file includes git2.h. */
+/* gitwt.c - libgit2 behind gitwt.h, with the git command as a fallback.
+ * No other file includes git2.h. */
+#define _GNU_SOURCE
 #include "packetdeck/gitwt.h"
 #include "packetdeck/error.h"
+#include "packetdeck/runner.h"
 
+#include <errno.h>
 #include <git2.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int initialised;
 
@@ -36,4 +47,304 @@ bool pd_git_branch_name_valid(const char *name)
 	if (git_branch_name_is_valid(&valid, name) < 0)
 		return false;
 	return valid != 0;
+}
+
+static const char *git2_message(void)
+{
+	const git_error *e = git_error_last();
+
+	return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+/* ---- the git command ---- */
+
+/* Run git with `args` (NULL-terminated, after "git"); *out gets its output
+ * (stdout and stderr) with trailing blanks removed. Returns its exit status,
+ * or negative if it could not run. */
+static int git_cli(char **out, const char *const *args)
+{
+	char *argv[24];
+	char *env[] = {"GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_OPTIONAL_LOCKS=0", NULL};
+	pd_spawn_options o = {argv, NULL, env, -1};
+	pd_child *c = NULL;
+	size_t n = 0, len = 0, cap = 1024;
+	char *text = malloc(cap);
+	int ws = 0, error;
+
+	if (out)
+		*out = NULL;
+	if (!text)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	argv[n++] = "git";
+	while (*args && n < 23)
+		argv[n++] = (char *)*args++;
+	argv[n] = NULL;
+	if ((error = pd_child_spawn(&c, &o)) < 0) {
+		free(text);
+		return error;
+	}
+	for (;;) {
+		struct pollfd p = {pd_child_output_fd(c), POLLIN, 0};
+		ssize_t r;
+
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			break;
+		r = read(p.fd, text + len, cap - len - 1);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (cap - len < 256) {
+			char *bigger = realloc(text, cap * 2);
+
+			if (!bigger)
+				break;
+			text = bigger;
+			cap *= 2;
+		}
+	}
+	pd_child_wait(c, true, &ws);
+	pd_child_free(c);
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		len--;
+	text[len] = '\0';
+	if (out)
+		*out = text;
+	else
+		free(text);
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128;
+}
+
+static void first_line(char *s)
+{
+	char *nl = strchr(s, '\n');
+
+	if (nl)
+		*nl = '\0';
+}
+
+static int inspect_cli(pd_worktree_info *w, const char *path)
+{
+	char *out = NULL;
+	int status;
+
+	w->via_cli = true;
+	status = git_cli(&out, (const char *[]){"-C", path, "rev-parse", "--is-inside-work-tree", NULL});
+	if (status != 0 || strcmp(out ? out : "", "true") != 0) {
+		status = pd_error_set(PD_EINVALID, "%s is not a git worktree: %s", path, out ? out : "");
+		free(out);
+		return status;
+	}
+	free(out);
+	w->exists = true;
+	if (git_cli(&out, (const char *[]){"-C", path, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", NULL}) == 0 &&
+	    strlen(out) == 40)
+		memcpy(w->head, out, 41);
+	free(out);
+	if (git_cli(&out, (const char *[]){"-C", path, "symbolic-ref", "--quiet", "--short", "HEAD", NULL}) == 0) {
+		first_line(out);
+		w->branch = out;
+	} else {
+		free(out);
+	}
+	if (w->head[0] &&
+	    git_cli(&out, (const char *[]){"-C", path, "log", "-1", "--format=%s", "--end-of-options", w->head, NULL}) == 0) {
+		first_line(out);
+		w->subject = out;
+	} else if (w->head[0]) {
+		free(out);
+	}
+	return 0;
+}
+
+/* ---- libgit2 ---- */
+
+static int inspect_git2(pd_worktree_info *w, git_repository *repo)
+{
+	git_reference *head = NULL;
+	git_commit *commit = NULL;
+	int rc = git_repository_head(&head, repo);
+
+	w->exists = true;
+	if (rc == GIT_EUNBORNBRANCH) {
+		/* a branch with no commit yet: its name is HEAD's target */
+		git_reference *sym = NULL;
+
+		if (git_reference_lookup(&sym, repo, "HEAD") == 0 &&
+		    git_reference_type(sym) == GIT_REFERENCE_SYMBOLIC &&
+		    strncmp(git_reference_symbolic_target(sym), "refs/heads/", 11) == 0)
+			w->branch = strdup(git_reference_symbolic_target(sym) + 11);
+		git_reference_free(sym);
+		return 0;
+	}
+	if (rc < 0)
+		return pd_error_set(PD_EIO, "cannot read HEAD: %s", git2_message());
+	if (git_reference_is_branch(head))
+		w->branch = strdup(git_reference_shorthand(head));
+	if (git_reference_peel((git_object **)&commit, head, GIT_OBJECT_COMMIT) == 0) {
+		git_oid_tostr(w->head, sizeof(w->head), git_commit_id(commit));
+		if (git_commit_summary(commit))
+			w->subject = strdup(git_commit_summary(commit));
+		git_commit_free(commit);
+	}
+	git_reference_free(head);
+	return 0;
+}
+
+int pd_worktree_inspect(pd_worktree_info *out, const char *path)
+{
+	git_repository *repo = NULL;
+	struct stat st;
+	int rc, error;
+
+	memset(out, 0, sizeof(*out));
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? 0 : pd_error_errno(PD_EIO, "%s", path);
+	if (!S_ISDIR(st.st_mode))
+		return pd_error_set(PD_EINVALID, "%s exists and is not a directory", path);
+	if ((error = pd_git_init()) < 0)
+		return error;
+	rc = git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (rc == GIT_ENOTFOUND)
+		return pd_error_set(PD_EINVALID, "%s exists and is not a git worktree", path);
+	if (rc < 0)
+		return inspect_cli(out, path); /* libgit2 cannot open it: ask git */
+	error = inspect_git2(out, repo);
+	git_repository_free(repo);
+	return error;
+}
+
+void pd_worktree_info_clear(pd_worktree_info *w)
+{
+	free(w->branch);
+	free(w->subject);
+	memset(w, 0, sizeof(*w));
+}
+
+/* A worktree name for libgit2: the path's last component, made unique. */
+static void worktree_name(char *name, size_t cap, git_repository *repo, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	git_worktree *wt = NULL;
+	int i;
+
+	base = base ? base + 1 : path;
+	snprintf(name, cap, "%s", *base ? base : "worktree");
+	for (i = 2; git_worktree_lookup(&wt, repo, name) == 0 && i < 1000; i++) {
+		git_worktree_free(wt);
+		wt = NULL;
+		snprintf(name, cap, "%s-%d", *base ? base : "worktree", i);
+	}
+}
+
+static int create_git2(git_repository *repo, const char *path, const char *branch,
+		       const char *start)
+{
+	git_object *target = NULL;
+	git_reference *ref = NULL;
+	git_worktree *wt = NULL;
+	git_worktree_add_options opts;
+	char name[256];
+	int error = 0;
+
+	if (git_branch_lookup(&ref, repo, branch, GIT_BRANCH_LOCAL) != 0) {
+		if (git_revparse_single(&target, repo, start ? start : "HEAD") < 0) {
+			error = pd_error_set(PD_EINVALID, "cannot find %s to start branch %s from: %s",
+					     start ? start : "HEAD", branch, git2_message());
+			goto done;
+		}
+		if (git_object_peel((git_object **)&target, target, GIT_OBJECT_COMMIT) < 0 ||
+		    git_branch_create(&ref, repo, branch, (git_commit *)target, 0) < 0) {
+			error = pd_error_set(PD_EIO, "cannot create branch %s: %s", branch, git2_message());
+			goto done;
+		}
+	}
+	/* the _INIT macro leaves fields out, which -Werror refuses */
+	git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
+	worktree_name(name, sizeof(name), repo, path);
+	opts.ref = ref;
+	if (git_worktree_add(&wt, repo, name, path, &opts) < 0)
+		error = pd_error_set(PD_EIO, "cannot create worktree %s on %s: %s", path, branch,
+				     git2_message());
+done:
+	git_worktree_free(wt);
+	git_reference_free(ref);
+	git_object_free(target);
+	return error;
+}
+
+static int create_cli(const char *repo, const char *path, const char *branch, const char *start)
+{
+	char *out = NULL, ref[512];
+	int status;
+
+	snprintf(ref, sizeof(ref), "refs/heads/%s", branch);
+	if (git_cli(NULL, (const char *[]){"-C", repo, "show-ref", "--verify", "--quiet", ref, NULL}) == 0)
+		status = git_cli(&out, (const char *[]){"-C", repo, "worktree", "add", "--quiet",
+						      "--end-of-options", path, branch, NULL});
+	else
+		status = git_cli(&out, (const char *[]){"-C", repo, "worktree", "add", "--quiet", "-b",
+						      branch, "--end-of-options", path,
+						      start ? start : "HEAD", NULL});
+	if (status != 0) {
+		status = pd_error_set(PD_EIO, "cannot create worktree %s on %s: git says: %s", path,
+				      branch, out ? out : "?");
+		free(out);
+		return status;
+	}
+	free(out);
+	return 0;
+}
+
+int pd_worktree_create(const char *repo_path, const char *path, const char *branch,
+		       const char *start, bool *via_cli)
+{
+	git_repository *repo = NULL;
+	int rc, error;
+
+	if (via_cli)
+		*via_cli = false;
+	if ((error = pd_git_init()) < 0)
+		return error;
+	rc = git_repository_open_ext(&repo, repo_path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (rc == GIT_ENOTFOUND)
+		return pd_error_set(PD_EINVALID, "%s is not a git repository", repo_path);
+	if (rc < 0) {
+		if (via_cli)
+			*via_cli = true;
+		return create_cli(repo_path, path, branch, start);
+	}
+	error = create_git2(repo, path, branch, start);
+	git_repository_free(repo);
+	return error;
+}
+
+int pd_worktree_prepare(const char *repo, const char *path, const char *branch, const char *start,
+			pd_worktree_info *info)
+{
+	pd_worktree_info w;
+	int error = pd_worktree_inspect(&w, path);
+
+	if (error < 0)
+		return error;
+	if (!w.exists) {
+		if ((error = pd_worktree_create(repo, path, branch, start, NULL)) < 0 ||
+		    (error = pd_worktree_inspect(&w, path)) < 0)
+			return error;
+	}
+	if (!w.branch || strcmp(w.branch, branch) != 0) {
+		error = pd_error_set(PD_EINVALID,
+				     "worktree %s is on %s%s, but the packet's branch is %s; "
+				     "packetdeck never checks out another branch for you",
+				     path, w.branch ? "branch " : "a detached HEAD",
+				     w.branch ? w.branch : "", branch);
+		pd_worktree_info_clear(&w);
+		return error;
+	}
+	if (info)
+		*info = w;
+	else
+		pd_worktree_info_clear(&w);
+	return 0;
 }
