@@ -11,6 +11,7 @@
 
 #include <cJSON.h>
 
+#include "packetdeck/event.h"
 #include "packetdeck/pktdir.h"
 
 /* Exit statuses (DESIGN §4), documented in the README. */
@@ -26,11 +27,21 @@ enum {
 int cli_validate(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_plan(int argc, char **argv);
+int cli_packet(int argc, char **argv);
 
-/* An option table entry for cli_parse. */
+/* Print an event: a plain line (or none), or with `json` one JSON line,
+ * on stdout. */
+void cli_print_event(const pd_event *e, bool json);
+
+/* A non-negative whole number of seconds from an option, or -1. */
+long cli_seconds(const char *text);
+
+/* An option table entry for cli_parse: a flag, or (value set) an option
+ * with a value ("--poll 5" or "--poll=5"). */
 typedef struct cli_opt {
-	const char *name; /* "--json" */
-	bool *flag;       /* set to true when present */
+	const char *name;   /* "--json" */
+	bool *flag;         /* set to true when present; may be NULL for a value option */
+	const char **value; /* set to the option's value; NULL for a flag */
 } cli_opt;
 
 /* Parse argv[1..] of command `cmd`: flags from `opts`, "--help"/"-h"

@@ -26,16 +26,29 @@ bool cli_parse(int argc, char **argv, const char *cmd, const cli_opt *opts, cons
 			continue;
 		}
 		if (!options_done && a[0] == '-' && a[1] != '\0') {
+			const char *eq = strchr(a, '=');
+			size_t len = eq ? (size_t)(eq - a) : strlen(a);
+
 			for (o = opts; o && o->name; o++)
-				if (strcmp(a, o->name) == 0)
+				if (strlen(o->name) == len && strncmp(a, o->name, len) == 0)
 					break;
-			if (!o || !o->name) {
+			if (!o || !o->name || (eq && !o->value)) {
 				fprintf(stderr, "packetdeck %s: unknown option '%s' (see 'packetdeck %s --help')\n",
 					cmd, a, cmd);
 				*exit_status = PD_EXIT_USAGE;
 				return false;
 			}
-			*o->flag = true;
+			if (o->value) {
+				if (!eq && i + 1 >= argc) {
+					fprintf(stderr, "packetdeck %s: %s needs a value (see 'packetdeck %s --help')\n",
+						cmd, o->name, cmd);
+					*exit_status = PD_EXIT_USAGE;
+					return false;
+				}
+				*o->value = eq ? eq + 1 : argv[++i];
+			}
+			if (o->flag)
+				*o->flag = true;
 			continue;
 		}
 		if (*positional) {
@@ -47,8 +60,8 @@ bool cli_parse(int argc, char **argv, const char *cmd, const cli_opt *opts, cons
 		*positional = a;
 	}
 	if (!*positional) {
-		fprintf(stderr, "packetdeck %s: missing PACKET_DIR (see 'packetdeck %s --help')\n", cmd,
-			cmd);
+		fprintf(stderr, "packetdeck %s: missing %s (see 'packetdeck %s --help')\n", cmd,
+			strcmp(cmd, "packet") == 0 ? "PACKET_FILE" : "PACKET_DIR", cmd);
 		*exit_status = PD_EXIT_USAGE;
 		return false;
 	}
@@ -98,4 +111,15 @@ int cli_print_json(cJSON *tree)
 	puts(text);
 	free(text);
 	return PD_EXIT_OK;
+}
+
+long cli_seconds(const char *text)
+{
+	char *end;
+	long v;
+
+	if (!text || !*text)
+		return -1;
+	v = strtol(text, &end, 10);
+	return *end || v < 0 || v > 31L * 24 * 3600 ? -1 : v;
 }

@@ -153,11 +153,11 @@ static void print_graph(const pd_pktdir *pd, const pd_plan *p, bool mermaid)
 int cli_plan(int argc, char **argv)
 {
 	bool json = false, dot = false, mermaid = false, resume = false;
-	const cli_opt opts[] = {{"--json", &json},
-				{"--dot", &dot},
-				{"--mermaid", &mermaid},
-				{"--resume", &resume},
-				{NULL, NULL}};
+	const cli_opt opts[] = {{"--json", &json, NULL},
+				{"--dot", &dot, NULL},
+				{"--mermaid", &mermaid, NULL},
+				{"--resume", &resume, NULL},
+				{NULL, NULL, NULL}};
 	const char *dir;
 	pd_pktdir *pd = NULL;
 	pd_snapshot *s = NULL;

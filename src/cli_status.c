@@ -194,7 +194,7 @@ static int print_json(const pd_pktdir *pd, const pd_snapshot *s)
 int cli_status(int argc, char **argv)
 {
 	bool json = false, use_ascii = false;
-	const cli_opt opts[] = {{"--json", &json}, {"--ascii", &use_ascii}, {NULL, NULL}};
+	const cli_opt opts[] = {{"--json", &json, NULL}, {"--ascii", &use_ascii, NULL}, {NULL, NULL, NULL}};
 	const char *dir;
 	pd_pktdir *pd = NULL;
 	pd_snapshot *s = NULL;

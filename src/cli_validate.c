@@ -18,7 +18,7 @@ static const char help[] =
 int cli_validate(int argc, char **argv)
 {
 	bool quiet = false;
-	const cli_opt opts[] = {{"--quiet", &quiet}, {"-q", &quiet}, {NULL, NULL}};
+	const cli_opt opts[] = {{"--quiet", &quiet, NULL}, {"-q", &quiet, NULL}, {NULL, NULL, NULL}};
 	const char *dir;
 	pd_pktdir *pd = NULL;
 	int status;

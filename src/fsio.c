@@ -133,6 +133,19 @@ static char *dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
+int pd_sync_fs(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int error = 0;
+
+	if (fd < 0)
+		return pd_error_errno(PD_EIO, "%s: cannot open", path);
+	if (syncfs(fd) != 0)
+		error = pd_error_errno(PD_EIO, "%s: cannot sync its filesystem", path);
+	close(fd);
+	return error;
+}
+
 int pd_fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

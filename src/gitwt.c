@@ -241,7 +241,7 @@ static void worktree_name(char *name, size_t cap, git_repository *repo, const ch
 static int create_git2(git_repository *repo, const char *path, const char *branch,
 		       const char *start)
 {
-	git_object *target = NULL;
+	git_object *target = NULL, *commit = NULL;
 	git_reference *ref = NULL;
 	git_worktree *wt = NULL;
 	git_worktree_add_options opts;
@@ -254,8 +254,8 @@ static int create_git2(git_repository *repo, const char *path, const char *branc
 					     start ? start : "HEAD", branch, git2_message());
 			goto done;
 		}
-		if (git_object_peel((git_object **)&target, target, GIT_OBJECT_COMMIT) < 0 ||
-		    git_branch_create(&ref, repo, branch, (git_commit *)target, 0) < 0) {
+		if (git_object_peel(&commit, target, GIT_OBJECT_COMMIT) < 0 ||
+		    git_branch_create(&ref, repo, branch, (git_commit *)commit, 0) < 0) {
 			error = pd_error_set(PD_EIO, "cannot create branch %s: %s", branch, git2_message());
 			goto done;
 		}
@@ -270,6 +270,7 @@ static int create_git2(git_repository *repo, const char *path, const char *branc
 done:
 	git_worktree_free(wt);
 	git_reference_free(ref);
+	git_object_free(commit);
 	git_object_free(target);
 	return error;
 }
@@ -307,9 +308,10 @@ int pd_worktree_create(const char *repo_path, const char *path, const char *bran
 		*via_cli = false;
 	if ((error = pd_git_init()) < 0)
 		return error;
-	rc = git_repository_open_ext(&repo, repo_path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	rc = git_repository_open_ext(&repo, repo_path, 0, NULL); /* looks upward */
 	if (rc == GIT_ENOTFOUND)
-		return pd_error_set(PD_EINVALID, "%s is not a git repository", repo_path);
+		return pd_error_set(PD_EINVALID, "%s is not inside a git repository (set "
+						 "\"project_root\" in the manifest)", repo_path);
 	if (rc < 0) {
 		if (via_cli)
 			*via_cli = true;

@@ -17,6 +17,7 @@ static const char usage[] =
 	"  validate PACKET_DIR   check the manifest, the graph and every packet file\n"
 	"  plan PACKET_DIR       the execution order and what a run would do with each track\n"
 	"  status PACKET_DIR     each track's state, read from its marker and checkpoint\n"
+	"  packet PACKET_FILE    execute one track with the built-in runner\n"
 	"\n"
 	"'packetdeck COMMAND --help' describes a command.\n"
 	"exit status: 0 ok, 1 a track failed, 2 invalid input or usage, 3 aborted,\n"
@@ -29,6 +30,7 @@ static const struct {
 	{"validate", cli_validate},
 	{"status", cli_status},
 	{"plan", cli_plan},
+	{"packet", cli_packet},
 };
 
 int main(int argc, char **argv)

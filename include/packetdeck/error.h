@@ -24,7 +24,9 @@ enum {
 	PD_EINVALID = -3,  /* input refused; the message (or diags) says why */
 	PD_EIO = -4,       /* a system call failed */
 	PD_ELOCKED = -5,   /* held by someone else */
-	PD_ENOMEM = -6
+	PD_ENOMEM = -6,
+	PD_ETIMEOUT = -7,     /* waited as long as allowed */
+	PD_EINTERRUPTED = -8  /* stopped by a signal or the user */
 };
 
 #if defined(__GNUC__)

@@ -46,6 +46,11 @@ typedef struct pd_write_options {
 int pd_write_atomic(const char *path, const void *data, size_t len,
 		    const pd_write_options *opts);
 
+/* Flush the whole filesystem holding `path` (syncfs): after it, a commit
+ * that git just wrote there survives a crash, so a checkpoint or marker
+ * naming it may be written. */
+int pd_sync_fs(const char *path);
+
 /* fsync the directory `dir`, so that a rename inside it is durable. */
 int pd_fsync_dir(const char *dir);
 

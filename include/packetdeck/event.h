@@ -1,0 +1,63 @@
+/* event.h - what happens during a run, as values: printed as lines by the
+ * headless front end, as JSON with --json, appended to .packetdeck/events.jsonl,
+ * drawn by the dashboard. The core emits them through a callback and never
+ * prints.
+ *
+ * Types and fields (DESIGN §4; task_started and notice are additions):
+ *   run_started (feature, total, order)   track_skipped (track, reason)
+ *   blocked (track, missing)              waiting (track, next_poll_s, deadline)
+ *   track_started (track, runner)         task_started (track, task, title)
+ *   checkpoint (track, task, next_task, commit)
+ *   track_completed (track, commit)       track_failed (track, task, message, exit_status)
+ *   handoff_suggested (completed, total)  aborted (reason)
+ *   run_completed (completed, total)      notice (track, message)
+ */
+#ifndef PD_EVENT_H
+#define PD_EVENT_H
+
+#include <stddef.h>
+
+typedef enum pd_event_type {
+	PD_EV_RUN_STARTED,
+	PD_EV_TRACK_SKIPPED,
+	PD_EV_BLOCKED,
+	PD_EV_WAITING,
+	PD_EV_TRACK_STARTED,
+	PD_EV_TASK_STARTED,
+	PD_EV_CHECKPOINT,
+	PD_EV_TRACK_COMPLETED,
+	PD_EV_TRACK_FAILED,
+	PD_EV_HANDOFF_SUGGESTED,
+	PD_EV_ABORTED,
+	PD_EV_RUN_COMPLETED,
+	PD_EV_NOTICE
+} pd_event_type;
+
+typedef struct pd_event {
+	pd_event_type type;
+	long track;              /* -1 when none */
+	const char *feature;
+	const char *task, *title, *next_task, *commit;
+	const char *message;     /* track_failed, notice */
+	const char *reason;      /* track_skipped, aborted */
+	const char *runner;
+	int exit_status;
+	size_t completed, total;
+	const long *ids;         /* run_started: the order; blocked: the missing tracks */
+	size_t nids;
+	long next_poll_s;
+	const char *deadline;    /* UTC timestamp */
+} pd_event;
+
+#define PD_EVENT_INIT(t) {(t), -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0, 0, NULL}
+
+typedef void (*pd_event_fn)(void *ctx, const pd_event *e);
+
+/* "track_failed", ... */
+const char *pd_event_name(pd_event_type t);
+
+/* The event as one line of JSON (no newline), with "event" and "ts" first;
+ * NULL when out of memory. The caller frees it. */
+char *pd_event_json(const pd_event *e);
+
+#endif

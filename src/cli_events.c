@@ -1,0 +1,55 @@
+/* cli_events.c - events as the headless front end shows them: a plain line
+ * each, or one JSON object a line with --json. */
+#include "cli.h"
+
+#include <stdlib.h>
+
+static void print_ids(const pd_event *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nids; i++)
+		printf("%s%ld", i ? ", " : "", e->ids[i]);
+}
+
+void cli_print_event(const pd_event *e, bool json)
+{
+	if (json) {
+		char *line = pd_event_json(e);
+
+		if (line)
+			puts(line);
+		free(line);
+		fflush(stdout);
+		return;
+	}
+	switch (e->type) {
+	case PD_EV_TASK_STARTED:
+		printf("Task %s: %s\n", e->task, e->title ? e->title : "");
+		break;
+	case PD_EV_CHECKPOINT:
+		printf("  checkpoint: task %s done at %.12s; next: %s\n", e->task,
+		       e->commit && *e->commit ? e->commit : "(no commit)",
+		       e->next_task ? e->next_task : "none");
+		break;
+	case PD_EV_TRACK_COMPLETED:
+		printf("Track %ld complete (commit %.12s)\n", e->track,
+		       e->commit && *e->commit ? e->commit : "none");
+		break;
+	case PD_EV_BLOCKED:
+		printf("Missing completion markers: ");
+		print_ids(e);
+		printf("\n");
+		break;
+	case PD_EV_WAITING:
+		printf("Waiting: next check in %ld s, giving up at %s\n", e->next_poll_s,
+		       e->deadline ? e->deadline : "?");
+		break;
+	case PD_EV_NOTICE:
+		printf("notice: %s\n", e->message);
+		break;
+	default:
+		break; /* failures and the end are said by the command itself */
+	}
+	fflush(stdout);
+}
