@@ -28,6 +28,7 @@ int cli_validate(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_plan(int argc, char **argv);
 int cli_packet(int argc, char **argv);
+int cli_run(int argc, char **argv);
 
 /* Print an event: a plain line (or none), or with `json` one JSON line,
  * on stdout. */

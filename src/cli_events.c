@@ -24,6 +24,22 @@ void cli_print_event(const pd_event *e, bool json)
 		return;
 	}
 	switch (e->type) {
+	case PD_EV_RUN_STARTED:
+		printf("Run of %s: %zu tracks, %zu complete; order ", e->feature, e->total, e->completed);
+		print_ids(e);
+		printf(" (runner: %s)\n", e->runner);
+		break;
+	case PD_EV_TRACK_SKIPPED:
+		printf("Track %ld (%s): skipped, %s\n", e->track, e->name ? e->name : "", e->reason);
+		break;
+	case PD_EV_TRACK_STARTED:
+		printf("Track %ld (%s): started\n", e->track, e->name ? e->name : "");
+		break;
+	case PD_EV_HANDOFF_SUGGESTED:
+		printf("Completed: %zu/%zu\n", e->completed, e->total);
+		printf("Consider /handoff now to keep the session's context small "
+		       "(--handoff stop writes .packetdeck/handoff.md and stops here).\n");
+		break;
 	case PD_EV_TASK_STARTED:
 		printf("Task %s: %s\n", e->task, e->title ? e->title : "");
 		break;
@@ -37,6 +53,11 @@ void cli_print_event(const pd_event *e, bool json)
 		       e->commit && *e->commit ? e->commit : "none");
 		break;
 	case PD_EV_BLOCKED:
+		if (e->nids == 1 && e->ids[0] == e->track) {
+			printf("Track %ld (%s) is being executed by another process\n", e->track,
+			       e->name ? e->name : "");
+			break;
+		}
 		printf("Missing completion markers: ");
 		print_ids(e);
 		printf("\n");

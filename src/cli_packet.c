@@ -34,6 +34,9 @@ static const char help[] =
 	"                             a marker that appears is noticed at once\n"
 	"  --wait-timeout SECONDS     give up waiting after this long (1800)\n"
 	"  --json                     events as JSON lines on stdout\n"
+	"  --tasks-only               print only each task's header and the commands'\n"
+	"                             output (how `packetdeck run` calls it: it reports\n"
+	"                             the checkpoints and the outcome itself)\n"
 	"\n"
 	"exit status: 0 complete, 1 a task failed, 2 invalid input or usage,\n"
 	"3 aborted (blocked dependency, wait timeout, signal), 4 the track is being\n"
@@ -67,9 +70,16 @@ static int catch_signals(void)
 	return 0;
 }
 
+typedef struct printing {
+	bool json, tasks_only;
+} printing;
+
 static void on_event(void *ctx, const pd_event *e)
 {
-	cli_print_event(e, *(bool *)ctx);
+	const printing *p = ctx;
+
+	if (!p->tasks_only || e->type == PD_EV_TASK_STARTED)
+		cli_print_event(e, p->json);
 }
 
 /* The track whose packet is `file`, or -1. */
@@ -113,7 +123,7 @@ static bool choose_wait(const char *mode)
 }
 
 static int gate(const pd_pktdir *pd, size_t index, const char *mode, long poll_s, long timeout_s,
-		bool json)
+		printing *pr)
 {
 	const pd_track *t = &pd->manifest->tracks[index];
 	pd_gate_options go = PD_GATE_OPTIONS_INIT;
@@ -126,7 +136,7 @@ static int gate(const pd_pktdir *pd, size_t index, const char *mode, long poll_s
 		free(missing);
 		return PD_EXIT_OK;
 	}
-	if (!json) {
+	if (!pr->json) {
 		printf("Track %ld depends on tracks ", t->id);
 		for (j = 0; j < t->ndeps; j++)
 			printf("%s%ld", j ? ", " : "", t->depends_on[j]);
@@ -135,7 +145,7 @@ static int gate(const pd_pktdir *pd, size_t index, const char *mode, long poll_s
 	e.track = t->id;
 	e.ids = missing;
 	e.nids = n;
-	cli_print_event(&e, json);
+	cli_print_event(&e, pr->json);
 	free(missing);
 	if (!choose_wait(mode)) {
 		fprintf(stderr, "packetdeck: aborted: track %ld's dependencies are not complete\n", t->id);
@@ -145,7 +155,7 @@ static int gate(const pd_pktdir *pd, size_t index, const char *mode, long poll_s
 	go.timeout_s = (unsigned)timeout_s;
 	go.stop_fd = stop_pipe[0];
 	go.on_event = on_event;
-	go.ctx = &json;
+	go.ctx = pr;
 	error = pd_gate_wait(pd, index, &go);
 	if (error == 0)
 		return PD_EXIT_OK;
@@ -155,10 +165,12 @@ static int gate(const pd_pktdir *pd, size_t index, const char *mode, long poll_s
 
 int cli_packet(int argc, char **argv)
 {
-	bool resume = false, json = false;
+	bool resume = false, json = false, tasks_only = false;
+	printing pr;
 	const char *on_blocked = "ask", *poll_text = "30", *timeout_text = "1800", *file;
 	const cli_opt opts[] = {{"--resume", &resume, NULL},
 				{"--json", &json, NULL},
+				{"--tasks-only", &tasks_only, NULL},
 				{"--on-blocked", NULL, &on_blocked},
 				{"--poll", NULL, &poll_text},
 				{"--wait-timeout", NULL, &timeout_text},
@@ -202,14 +214,15 @@ int cli_packet(int argc, char **argv)
 		pd_pktdir_free(pd);
 		return PD_EXIT_USAGE;
 	}
-	status = gate(pd, (size_t)index, on_blocked, poll_s, timeout_s, json);
+	pr = (printing){json, tasks_only};
+	status = gate(pd, (size_t)index, on_blocked, poll_s, timeout_s, &pr);
 	if (status != PD_EXIT_OK)
 		goto done;
 	eo.resume = resume;
 	eo.stop_fd = stop_pipe[0];
 	eo.run_id = getenv("PACKETDECK_RUN_ID");
 	eo.on_event = on_event;
-	eo.ctx = &json;
+	eo.ctx = &pr;
 	fflush(stdout); /* the commands write to the same stdout */
 	error = pd_exec_track(pd, (size_t)index, &eo, &res);
 	if (error < 0) {
@@ -227,7 +240,8 @@ int cli_packet(int argc, char **argv)
 			fprintf(stderr, "Track %ld (%s) failed: %s\n", t->id, t->name, res.message);
 		else
 			fprintf(stderr, "Track %ld (%s) interrupted: %s\n", t->id, t->name, res.message);
-		fprintf(stderr, "Resume with: packetdeck packet %s --resume\n", file);
+		if (!tasks_only)
+			fprintf(stderr, "Resume with: packetdeck packet %s --resume\n", file);
 		status = res.outcome == PD_EXEC_FAILED ? PD_EXIT_FAILED : PD_EXIT_ABORTED;
 	}
 done:

@@ -34,6 +34,7 @@ char *pd_event_json(const pd_event *e)
 	cJSON_AddStringToObject(o, "ts", pd_timestamp(now, time(NULL)));
 	if (e->track >= 0)
 		cJSON_AddNumberToObject(o, "track", (double)e->track);
+	add_str(o, "name", e->name);
 	add_str(o, "feature", e->feature);
 	add_str(o, "task", e->task);
 	add_str(o, "title", e->title);

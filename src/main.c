@@ -17,6 +17,7 @@ static const char usage[] =
 	"  validate PACKET_DIR   check the manifest, the graph and every packet file\n"
 	"  plan PACKET_DIR       the execution order and what a run would do with each track\n"
 	"  status PACKET_DIR     each track's state, read from its marker and checkpoint\n"
+	"  run PACKET_DIR        execute every track in dependency order (headless)\n"
 	"  packet PACKET_FILE    execute one track with the built-in runner\n"
 	"\n"
 	"'packetdeck COMMAND --help' describes a command.\n"
@@ -31,6 +32,7 @@ static const struct {
 	{"status", cli_status},
 	{"plan", cli_plan},
 	{"packet", cli_packet},
+	{"run", cli_run},
 };
 
 int main(int argc, char **argv)

@@ -47,9 +47,10 @@ typedef struct pd_event {
 	size_t nids;
 	long next_poll_s;
 	const char *deadline;    /* UTC timestamp */
+	const char *name;        /* the track's name, for people */
 } pd_event;
 
-#define PD_EVENT_INIT(t) {(t), -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0, 0, NULL}
+#define PD_EVENT_INIT(t) {(t), -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL}
 
 typedef void (*pd_event_fn)(void *ctx, const pd_event *e);
 

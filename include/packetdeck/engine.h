@@ -1,0 +1,119 @@
+/* engine.h - the sequential executor (the seq command) as a state machine.
+ *
+ * The engine never blocks and never reads a terminal: its driver (the
+ * headless front end, the dashboard) polls the descriptors it names, hands
+ * back what became ready, and answers its questions. Everything that
+ * happens is an event (event.h), also appended to .packetdeck/events.jsonl.
+ *
+ *   start: take .packetdeck/run.lock (another run: PD_ELOCKED naming it; a
+ *          dead run's lock: taken over, with a notice)
+ *   for each track in the stable topological order:
+ *     complete -> skip; corrupt marker -> halt
+ *     executed elsewhere (its lock held) or a dependency incomplete ->
+ *          ask PD_ASK_BLOCKED: wait (woken at once when a marker appears or
+ *          the lock is released, rechecked every poll interval, until the
+ *          deadline) or abort
+ *     else prepare its worktree, start its runner in the worktree (own
+ *          process group, stdin /dev/null, PACKETDECK_* set), append its
+ *          output to .packetdeck/track-{id}.log, turn checkpoint files into
+ *          events as they appear, and when it exits verify the marker (exit
+ *          0 without a valid one is a protocol violation: failed)
+ *     failed -> stop: no later track starts
+ *     complete and tracks remain -> ask PD_ASK_HANDOFF: continue or stop
+ *   all complete -> run_completed
+ *
+ * The built-in runner (`packetdeck packet`) takes its track's lock itself;
+ * for other runners the engine holds it while they run.
+ */
+#ifndef PD_ENGINE_H
+#define PD_ENGINE_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "packetdeck/event.h"
+#include "packetdeck/pktdir.h"
+
+typedef struct pd_engine pd_engine;
+
+/* Called with each chunk of a runner's output (already in the log). */
+typedef void (*pd_output_fn)(void *ctx, long track, const char *data, size_t len);
+
+typedef struct pd_engine_options {
+	const char *runner;     /* "builtin", "claude", "codex" or an argv template */
+	const char *self_exe;   /* this program, for the built-in runner */
+	bool resume;            /* resume failed/interrupted tracks from their checkpoint */
+	unsigned poll_s;        /* while waiting: recheck interval (30) */
+	unsigned wait_timeout_s;/* while waiting: give up after (1800) */
+	unsigned grace_ms;      /* stopping a runner: SIGTERM -> SIGKILL (5000) */
+	pd_event_fn on_event;
+	pd_output_fn on_output;
+	void *ctx;
+} pd_engine_options;
+
+#define PD_ENGINE_OPTIONS_INIT {"builtin", NULL, false, 30, 1800, 5000, NULL, NULL, NULL}
+
+typedef enum pd_ask {
+	PD_ASK_NONE,     /* nothing to decide: poll */
+	PD_ASK_BLOCKED,  /* wait or abort (see pd_engine_blocked_on) */
+	PD_ASK_HANDOFF,  /* continue or stop for /handoff */
+	PD_ASK_DONE      /* finished: pd_engine_exit_status */
+} pd_ask;
+
+typedef enum pd_answer {
+	PD_ANSWER_WAIT,
+	PD_ANSWER_ABORT,
+	PD_ANSWER_CONTINUE,
+	PD_ANSWER_STOP
+} pd_answer;
+
+/* The presets' templates ("builtin", "claude", "codex"), or NULL. */
+const char *pd_runner_preset(const char *name);
+
+/* `pd` must outlive the engine. */
+int pd_engine_new(pd_engine **out, const pd_pktdir *pd, const pd_engine_options *o);
+
+/* Take the run lock and begin. PD_ELOCKED (message names the holder). */
+int pd_engine_start(pd_engine *e);
+
+/* The descriptors to poll (at most PD_ENGINE_MAX_FDS) and how long to
+ * sleep at most (-1: until one is ready). Returns how many. */
+#define PD_ENGINE_MAX_FDS 4
+size_t pd_engine_pollfds(pd_engine *e, struct pollfd *fds, int *timeout_ms);
+
+/* After poll (with the same fds and their revents): read, reap, advance. */
+int pd_engine_handle(pd_engine *e, const struct pollfd *fds, size_t n);
+
+pd_ask pd_engine_ask(const pd_engine *e);
+
+/* Answer the current question. */
+int pd_engine_answer(pd_engine *e, pd_answer a);
+
+/* The track a PD_ASK_BLOCKED is about, and the ids it waits on (the
+ * track's own id when it is executed elsewhere). */
+long pd_engine_blocked_on(const pd_engine *e, const long **ids, size_t *n);
+
+/* A signal or the user: stop the runner's group (TERM, then KILL after the
+ * grace period), record the interruption, finish with status 3. */
+void pd_engine_interrupt(pd_engine *e, const char *why);
+
+/* The manifest index of the track the engine is at (or ended at). */
+size_t pd_engine_track(const pd_engine *e);
+
+/* When PD_ASK_DONE: 0 all complete, 1 a track failed, 3 aborted, 5
+ * stopped for handoff. */
+int pd_engine_exit_status(const pd_engine *e);
+
+/* The last failure, for the closing message ("" if none). */
+const char *pd_engine_failure(const pd_engine *e);
+
+/* The failing task of the last failure ("" if none or not a task's). */
+const char *pd_engine_failure_task(const pd_engine *e);
+
+/* .packetdeck/handoff.md, written when stopping for handoff. */
+const char *pd_engine_handoff_path(const pd_engine *e);
+
+void pd_engine_free(pd_engine *e);
+
+#endif

@@ -1,0 +1,225 @@
+/* cli_run.c - `packetdeck run PACKET_DIR`: the seq command, headless. It
+ * drives the engine with poll(), answers its questions from the options
+ * (without a terminal every "ask" takes its documented default) and prints
+ * events as lines or JSON. */
+#define _GNU_SOURCE /* pipe2 */
+#include "cli.h"
+#include "packetdeck/engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char help[] =
+	"usage: packetdeck run [options] PACKET_DIR\n"
+	"\n"
+	"Execute every track in dependency order, one at a time: skip complete\n"
+	"tracks, run each other track's runner in its worktree, verify its\n"
+	"completion marker, stop at the first failure, and suggest /handoff between\n"
+	"tracks. Run it again to resume: complete tracks are skipped.\n"
+	"\n"
+	"  --runner NAME|TEMPLATE     builtin (default, or $PACKETDECK_RUNNER), claude,\n"
+	"                             codex, or an argv template (see below)\n"
+	"  --resume                   resume a failed or interrupted track from its\n"
+	"                             checkpoint instead of its first task\n"
+	"  --on-blocked ask|wait|abort  a track executed elsewhere or a dependency not\n"
+	"                             complete (ask; headless, ask aborts)\n"
+	"  --poll SECONDS             while waiting, look again this often (30)\n"
+	"  --wait-timeout SECONDS     give up waiting after this long (1800)\n"
+	"  --handoff ask|continue|stop  between tracks (ask; headless, ask continues);\n"
+	"                             stop writes .packetdeck/handoff.md and exits 5\n"
+	"  --json                     events as JSON lines (runner output only in logs)\n"
+	"  --quiet                    events only, without the runners' output\n"
+	"  --no-tui, --ascii          accepted; this version has no dashboard yet\n"
+	"\n"
+	"Runner templates are split into words by packetdeck, quotes honoured, and\n"
+	"run without a shell; placeholders: {packet} {packet_dir} {track} {worktree}\n"
+	"{branch} {resume} (--resume or nothing). Presets:\n"
+	"  builtin  packetdeck packet --tasks-only {packet} {resume}\n"
+	"  claude   claude -p \"/execute-work-packet {packet} {resume}\"\n"
+	"  codex    codex exec \"<prompt: do the packet's tasks, write the checkpoint\n"
+	"           after each and the completion marker at the end>\"\n"
+	"Files: .packetdeck/run.lock, track-N.lock, track-N.log, track-N.failure.json,\n"
+	"events.jsonl, handoff.md.\n"
+	"\n"
+	"exit status: 0 all complete, 1 a track failed, 2 invalid input or usage,\n"
+	"3 aborted (blocked, wait timeout, signal), 4 locked by another run,\n"
+	"5 stopped for handoff.\n";
+
+static int stop_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	if (write(stop_pipe[1], &c, 1) < 0)
+		(void)0;
+	errno = saved;
+}
+
+typedef struct driver {
+	bool json, quiet;
+} driver;
+
+static void on_event(void *ctx, const pd_event *e)
+{
+	cli_print_event(e, ((driver *)ctx)->json);
+}
+
+static void on_output(void *ctx, long track, const char *data, size_t len)
+{
+	driver *d = ctx;
+
+	(void)track;
+	if (d->json || d->quiet)
+		return;
+	fwrite(data, 1, len, stdout);
+	fflush(stdout);
+}
+
+static bool one_of(const char *v, const char *a, const char *b, const char *c)
+{
+	return strcmp(v, a) == 0 || strcmp(v, b) == 0 || strcmp(v, c) == 0;
+}
+
+static void closing(pd_engine *e, const pd_pktdir *pd, const char *dir, int status)
+{
+	const pd_track *t = &pd->manifest->tracks[pd_engine_track(e)];
+
+	switch (status) {
+	case PD_EXIT_OK:
+		printf("All tracks completed. Next: /merge-work-packets %s\n", dir);
+		break;
+	case PD_EXIT_FAILED:
+		if (*pd_engine_failure_task(e))
+			fprintf(stderr, "Track %ld (%s) failed at task %s: %s\n", t->id, t->name,
+				pd_engine_failure_task(e), pd_engine_failure(e));
+		else
+			fprintf(stderr, "Track %ld (%s) failed: %s\n", t->id, t->name, pd_engine_failure(e));
+		fprintf(stderr, "No later track was started. Fix it, then: packetdeck run %s --resume\n", dir);
+		break;
+	case PD_EXIT_ABORTED:
+		fprintf(stderr, "packetdeck run: aborted: %s\n", pd_engine_failure(e));
+		break;
+	case PD_EXIT_HANDOFF:
+		printf("Stopped for /handoff: %s says what is done and how to continue.\n",
+		       pd_engine_handoff_path(e));
+		break;
+	default:
+		break;
+	}
+}
+
+int cli_run(int argc, char **argv)
+{
+	bool resume = false, json = false, quiet = false, no_tui = false, ascii = false;
+	const char *runner = getenv("PACKETDECK_RUNNER"), *on_blocked = "ask", *handoff = "ask";
+	const char *poll_text = "30", *timeout_text = "1800", *dir;
+	const cli_opt opts[] = {{"--runner", NULL, &runner},     {"--resume", &resume, NULL},
+				{"--on-blocked", NULL, &on_blocked}, {"--poll", NULL, &poll_text},
+				{"--wait-timeout", NULL, &timeout_text}, {"--handoff", NULL, &handoff},
+				{"--json", &json, NULL},          {"--quiet", &quiet, NULL},
+				{"--no-tui", &no_tui, NULL},      {"--ascii", &ascii, NULL},
+				{NULL, NULL, NULL}};
+	pd_engine_options eo = PD_ENGINE_OPTIONS_INIT;
+	char self[PATH_MAX];
+	ssize_t n;
+	pd_pktdir *pd = NULL;
+	pd_engine *e = NULL;
+	driver drv;
+	long poll_s, timeout_s;
+	struct sigaction sa;
+	int status;
+
+	if (!cli_parse(argc, argv, "run", opts, help, &dir, &status))
+		return status;
+	poll_s = cli_seconds(poll_text);
+	timeout_s = cli_seconds(timeout_text);
+	if (!runner || !*runner)
+		runner = "builtin";
+	if (!one_of(on_blocked, "ask", "wait", "abort") || !one_of(handoff, "ask", "continue", "stop") ||
+	    poll_s < 1 || timeout_s < 0) {
+		fprintf(stderr, "packetdeck run: --on-blocked takes ask|wait|abort, --handoff "
+				"ask|continue|stop, --poll and --wait-timeout whole seconds\n");
+		return PD_EXIT_USAGE;
+	}
+	if (!cli_load(&pd, dir, &status))
+		return status;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	drv = (driver){json, quiet};
+	eo.runner = runner;
+	eo.self_exe = n > 0 ? self : argv[0];
+	eo.resume = resume;
+	eo.poll_s = (unsigned)poll_s;
+	eo.wait_timeout_s = (unsigned)timeout_s;
+	eo.on_event = on_event;
+	eo.on_output = on_output;
+	eo.ctx = &drv;
+	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0 || pd_engine_new(&e, pd, &eo) < 0) {
+		fprintf(stderr, "packetdeck run: %s\n", pd_error_last());
+		pd_pktdir_free(pd);
+		return PD_EXIT_USAGE;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (pd_engine_start(e) < 0) {
+		bool locked = strstr(pd_error_last(), " is held by ") != NULL;
+
+		fprintf(stderr, "packetdeck run: %s%s\n", locked ? "another run is executing this packet dir: " : "",
+			pd_error_last());
+		pd_engine_free(e);
+		pd_pktdir_free(pd);
+		return locked ? PD_EXIT_LOCKED : PD_EXIT_USAGE;
+	}
+	for (;;) {
+		struct pollfd fds[PD_ENGINE_MAX_FDS + 1];
+		pd_ask ask = pd_engine_ask(e);
+		size_t nfds;
+		int timeout;
+
+		if (ask == PD_ASK_DONE)
+			break;
+		if (ask == PD_ASK_BLOCKED) {
+			bool wait = strcmp(on_blocked, "wait") == 0;
+
+			if (strcmp(on_blocked, "ask") == 0 && !json)
+				printf("No terminal to ask on: aborting (--on-blocked wait waits instead)\n");
+			pd_engine_answer(e, wait ? PD_ANSWER_WAIT : PD_ANSWER_ABORT);
+			continue;
+		}
+		if (ask == PD_ASK_HANDOFF) {
+			pd_engine_answer(e, strcmp(handoff, "stop") == 0 ? PD_ANSWER_STOP : PD_ANSWER_CONTINUE);
+			continue;
+		}
+		nfds = pd_engine_pollfds(e, fds, &timeout);
+		fds[nfds] = (struct pollfd){stop_pipe[0], POLLIN, 0};
+		if (poll(fds, nfds + 1, timeout) < 0 && errno != EINTR)
+			break;
+		if (fds[nfds].revents & POLLIN) {
+			char sig = 0;
+			char why[32];
+
+			if (read(stop_pipe[0], &sig, 1) < 0)
+				sig = SIGTERM;
+			snprintf(why, sizeof(why), "stopped by SIG%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+			pd_engine_interrupt(e, why);
+			continue;
+		}
+		pd_engine_handle(e, fds, nfds);
+	}
+	status = pd_engine_exit_status(e);
+	closing(e, pd, pd->manifest->dir, status);
+	pd_engine_free(e);
+	pd_pktdir_free(pd);
+	return status;
+}

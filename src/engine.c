@@ -1,0 +1,455 @@
+/* engine.c - the sequential executor as a non-blocking state machine (engine.h).
+ *
+ * Not here: printing, terminals, decisions (the driver's), the built-in
+ * runner's task loop (exec.c, run in a `packetdeck packet` child), the
+ * handoff note's text (handoff.c).
+ */
+#define _GNU_SOURCE /* asprintf, getrandom */
+#include "packetdeck/engine.h"
+#include "packetdeck/fsio.h"
+#include "packetdeck/gitwt.h"
+#include "packetdeck/lock.h"
+#include "packetdeck/pathutil.h"
+#include "packetdeck/runner.h"
+#include "packetdeck/state.h"
+#include "packetdeck/watch.h"
+#include "engine_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const struct {
+	const char *name, *template;
+} presets[] = {
+	{"builtin", "{self} packet --tasks-only {packet} {resume}"},
+	{"claude", "claude -p \"/execute-work-packet {packet} {resume}\""},
+	{"codex", "codex exec \"Execute the work packet {packet} (track {track}). Work in the git "
+		  "worktree {worktree} on branch {branch}; do its tasks in order. After each task "
+		  "passes, commit, then write {packet_dir}/track-{track}.checkpoint.json as "
+		  "{\\\"format_version\\\":\\\"1.0.0\\\",\\\"track\\\":{track},\\\"last_completed_task\\\":"
+		  "ID,\\\"commit\\\":HEAD,\\\"timestamp\\\":UTC,\\\"next_task\\\":NEXT-OR-null}. When "
+		  "all tasks are done write {packet_dir}/track-{track}.completion.json as "
+		  "{\\\"format_version\\\":\\\"1.0.0\\\",\\\"status\\\":\\\"complete\\\",\\\"commit\\\":"
+		  "HEAD,\\\"timestamp\\\":UTC}. {resume}\""},
+};
+
+const char *pd_runner_preset(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(presets) / sizeof(*presets); i++)
+		if (strcmp(presets[i].name, name) == 0)
+			return presets[i].template;
+	return NULL;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static const pd_track *cur_track(const pd_engine *e)
+{
+	return &e->pd->manifest->tracks[e->cur];
+}
+
+void pd_engine_emit(pd_engine *e, pd_event *ev)
+{
+	char *line;
+	long i;
+
+	if (ev->track >= 0 && !ev->name && (i = pd_dag_find(e->pd->dag, ev->track)) >= 0)
+		ev->name = e->pd->manifest->tracks[i].name;
+	line = pd_event_json(ev);
+
+	if (line && e->journal_fd >= 0) {
+		size_t len = strlen(line);
+
+		line[len] = '\n'; /* the NUL becomes the newline: one write, one line */
+		if (write(e->journal_fd, line, len + 1) < 0)
+			(void)0; /* the journal is a convenience; the state files are the truth */
+		line[len] = '\0';
+	}
+	free(line);
+	if (e->o.on_event)
+		e->o.on_event(e->o.ctx, ev);
+}
+
+void pd_engine_finish(pd_engine *e, int status)
+{
+	e->st = ST_DONE;
+	e->exit_status = status;
+	pd_lock_release(e->track_lock);
+	e->track_lock = NULL;
+	pd_watch_free(e->watch);
+	e->watch = NULL;
+	if (status == 0) {
+		pd_event ev = PD_EVENT_INIT(PD_EV_RUN_COMPLETED);
+
+		ev.completed = e->completed;
+		ev.total = e->pd->manifest->ntracks;
+		pd_engine_emit(e, &ev);
+	}
+}
+
+static void aborted(pd_engine *e, const char *reason)
+{
+	pd_event ev = PD_EVENT_INIT(PD_EV_ABORTED);
+
+	snprintf(e->failure, sizeof(e->failure), "%s", reason);
+	ev.reason = reason;
+	pd_engine_emit(e, &ev);
+	pd_engine_finish(e, 3);
+}
+
+/* A failure of the current track: recorded (unless the runner did), said
+ * as an event, and the run stops. */
+void pd_engine_failed(pd_engine *e, const char *task, const char *message, int status, bool record)
+{
+	pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_FAILED);
+
+	if (record)
+		pd_failure_write(e->pd->manifest->dir, cur_track(e)->id, task, message, status, NULL);
+	snprintf(e->failure_task, sizeof(e->failure_task), "%s", task ? task : "");
+	snprintf(e->failure, sizeof(e->failure), "%s", message);
+	ev.track = cur_track(e)->id;
+	ev.task = task;
+	ev.message = message;
+	ev.exit_status = status;
+	pd_engine_emit(e, &ev);
+	pd_engine_finish(e, 1);
+}
+
+static int open_append(pd_engine *e, const char *name, long track)
+{
+	char *path = track >= 0 ? pd_state_file(e->pd->manifest->dir, track, name)
+				: pd_path_join(e->state_dir, name);
+	int fd = path ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644) : -1;
+
+	free(path);
+	return fd;
+}
+
+int pd_engine_new(pd_engine **out, const pd_pktdir *pd, const pd_engine_options *o)
+{
+	pd_engine_options defaults = PD_ENGINE_OPTIONS_INIT;
+	pd_engine *e = calloc(1, sizeof(*e));
+	unsigned char rnd[8];
+	size_t i;
+
+	*out = NULL;
+	if (!e)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	e->pd = pd;
+	e->o = o ? *o : defaults;
+	e->journal_fd = e->log_fd = e->pidfd = -1;
+	e->order = pd_dag_order(pd->dag, &e->norder);
+	e->st = ST_NEXT;
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		for (i = 0; i < sizeof(rnd); i++)
+			rnd[i] = (unsigned char)(now_ms() >> (i * 3)) ^ (unsigned char)getpid();
+	for (i = 0; i < sizeof(rnd); i++)
+		sprintf(e->run_id + 2 * i, "%02x", rnd[i]);
+	if (asprintf(&e->state_dir, "%s/" PD_STATE_DIR, pd->manifest->dir) < 0) {
+		free(e);
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	}
+	*out = e;
+	return 0;
+}
+
+int pd_engine_start(pd_engine *e)
+{
+	pd_lockinfo stale;
+	char *lock_path;
+	size_t i;
+	int error;
+
+	if (mkdir(e->state_dir, 0755) != 0 && errno != EEXIST)
+		return pd_error_errno(PD_EIO, "%s: cannot create", e->state_dir);
+	if (!(lock_path = pd_path_join(e->state_dir, "run.lock")))
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	error = pd_lock_take(&e->run_lock, lock_path, e->run_id, NULL, &stale);
+	free(lock_path);
+	if (error < 0)
+		return error;
+	e->journal_fd = open_append(e, "events.jsonl", -1);
+	for (i = 0; i < e->pd->manifest->ntracks; i++) {
+		pd_marker m;
+
+		if (pd_marker_read(&m, e->pd->manifest->dir, e->pd->manifest->tracks[i].id) == 0 &&
+		    m.state == PD_FILE_OK)
+			e->completed++;
+		pd_marker_clear(&m);
+	}
+	{
+		pd_event ev = PD_EVENT_INIT(PD_EV_RUN_STARTED);
+		long *ids = malloc((e->norder ? e->norder : 1) * sizeof(*ids));
+
+		for (i = 0; ids && i < e->norder; i++)
+			ids[i] = e->pd->manifest->tracks[e->order[i]].id;
+		ev.feature = e->pd->manifest->feature;
+		ev.completed = e->completed;
+		ev.total = e->pd->manifest->ntracks;
+		ev.ids = ids;
+		ev.nids = ids ? e->norder : 0;
+		ev.runner = e->o.runner;
+		pd_engine_emit(e, &ev);
+		free(ids);
+	}
+	if (stale.pid) {
+		pd_event ev = PD_EVENT_INIT(PD_EV_NOTICE);
+		char text[400], msg[600];
+
+		snprintf(msg, sizeof(msg), "took over the run lock of %s, which is no longer running",
+			 pd_lockinfo_text(&stale, text, sizeof(text)));
+		ev.message = msg;
+		pd_engine_emit(e, &ev);
+	}
+	pd_lockinfo_clear(&stale);
+	pd_engine_advance(e);
+	return 0;
+}
+
+pd_ask pd_engine_ask(const pd_engine *e)
+{
+	switch (e->st) {
+	case ST_BLOCKED:
+		return PD_ASK_BLOCKED;
+	case ST_HANDOFF:
+		return PD_ASK_HANDOFF;
+	case ST_DONE:
+		return PD_ASK_DONE;
+	default:
+		return PD_ASK_NONE;
+	}
+}
+
+long pd_engine_blocked_on(const pd_engine *e, const long **ids, size_t *n)
+{
+	*ids = e->blocked_ids;
+	*n = e->nblocked;
+	return cur_track(e)->id;
+}
+
+size_t pd_engine_track(const pd_engine *e)
+{
+	return e->cur;
+}
+
+int pd_engine_exit_status(const pd_engine *e)
+{
+	return e->exit_status;
+}
+
+const char *pd_engine_failure(const pd_engine *e)
+{
+	return e->failure;
+}
+
+const char *pd_engine_failure_task(const pd_engine *e)
+{
+	return e->failure_task;
+}
+
+const char *pd_engine_handoff_path(const pd_engine *e)
+{
+	return e->handoff_path ? e->handoff_path : "";
+}
+
+/* Is the current track still blocked? Fills blocked_ids. */
+static bool still_blocked(pd_engine *e)
+{
+	const pd_track *t = cur_track(e);
+	pd_lockinfo li;
+	char *lock = pd_state_file(e->pd->manifest->dir, t->id, "lock");
+
+	free(e->blocked_ids);
+	e->blocked_ids = NULL;
+	e->nblocked = 0;
+	if (lock && pd_lock_probe(&li, lock) == 0 && li.held) {
+		e->blocked_ids = malloc(sizeof(long));
+		if (e->blocked_ids)
+			e->blocked_ids[e->nblocked++] = t->id; /* executed elsewhere */
+		pd_lockinfo_clear(&li);
+		free(lock);
+		return true;
+	}
+	free(lock);
+	pd_gate_missing(&e->blocked_ids, &e->nblocked, e->pd, e->cur);
+	return e->nblocked > 0;
+}
+
+void pd_engine_advance(pd_engine *e)
+{
+	while (e->st == ST_NEXT) {
+		const pd_track *t;
+		pd_marker m;
+
+		if (e->k >= e->norder) {
+			pd_engine_finish(e, 0);
+			return;
+		}
+		e->cur = e->order[e->k];
+		t = cur_track(e);
+		pd_marker_read(&m, e->pd->manifest->dir, t->id);
+		if (m.state == PD_FILE_OK) {
+			pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_SKIPPED);
+
+			ev.track = t->id;
+			ev.reason = "complete";
+			ev.commit = m.commit;
+			pd_engine_emit(e, &ev);
+			pd_marker_clear(&m);
+			e->k++;
+			continue;
+		}
+		if (m.state == PD_FILE_CORRUPT) {
+			char msg[600];
+
+			snprintf(msg, sizeof(msg), "corrupt completion marker (%s); packetdeck never "
+						   "replaces a marker: inspect it and move it away",
+				 m.problem ? m.problem : "unreadable");
+			pd_marker_clear(&m);
+			pd_engine_failed(e, NULL, msg, 0, false);
+			return;
+		}
+		pd_marker_clear(&m);
+		if (still_blocked(e)) {
+			pd_event ev = PD_EVENT_INIT(PD_EV_BLOCKED);
+
+			ev.track = t->id;
+			ev.ids = e->blocked_ids;
+			ev.nids = e->nblocked;
+			pd_engine_emit(e, &ev);
+			e->st = ST_BLOCKED;
+			return;
+		}
+		pd_engine_start_track(e);
+	}
+}
+
+int pd_engine_answer(pd_engine *e, pd_answer a)
+{
+	if (e->st == ST_BLOCKED && a == PD_ANSWER_ABORT) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "track %ld is blocked: %s", cur_track(e)->id,
+			 e->nblocked == 1 && e->blocked_ids[0] == cur_track(e)->id
+				 ? "it is being executed elsewhere"
+				 : "dependencies are not complete");
+		aborted(e, why);
+		return 0;
+	}
+	if (e->st == ST_BLOCKED && a == PD_ANSWER_WAIT) {
+		int error = pd_watch_open(&e->watch, e->pd->manifest->dir);
+
+		if (error < 0)
+			return error;
+		e->wait_deadline = now_ms() + (long)e->o.wait_timeout_s * 1000L;
+		pd_timestamp(e->deadline_text, time(NULL) + (time_t)e->o.wait_timeout_s);
+		e->next_poll = now_ms();
+		e->st = ST_WAITING;
+		pd_engine_wait_tick(e, false);
+		return 0;
+	}
+	if (e->st == ST_HANDOFF && a == PD_ANSWER_CONTINUE) {
+		e->k++;
+		e->st = ST_NEXT;
+		pd_engine_advance(e);
+		return 0;
+	}
+	if (e->st == ST_HANDOFF && a == PD_ANSWER_STOP) {
+		int error = pd_engine_write_handoff(e);
+
+		pd_engine_finish(e, error < 0 ? 1 : 5);
+		return error;
+	}
+	return pd_error_set(PD_EINVALID, "no such question is pending");
+}
+
+/* Waiting: recheck now if `changed` or the poll interval is due. */
+void pd_engine_wait_tick(pd_engine *e, bool changed)
+{
+	long now = now_ms();
+
+	if (!changed && now < e->next_poll && now < e->wait_deadline)
+		return;
+	if (!still_blocked(e)) {
+		pd_watch_free(e->watch);
+		e->watch = NULL;
+		e->st = ST_NEXT;
+		pd_engine_advance(e);
+		return;
+	}
+	if (now >= e->wait_deadline) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "track %ld: waited %u s and it is still blocked",
+			 cur_track(e)->id, e->o.wait_timeout_s);
+		aborted(e, why);
+		return;
+	}
+	if (now >= e->next_poll) {
+		pd_event ev = PD_EVENT_INIT(PD_EV_WAITING);
+
+		while (e->next_poll <= now)
+			e->next_poll += (long)(e->o.poll_s ? e->o.poll_s : 1) * 1000L;
+		ev.track = cur_track(e)->id;
+		ev.next_poll_s = (e->next_poll - now + 999) / 1000;
+		ev.deadline = e->deadline_text;
+		pd_engine_emit(e, &ev);
+	}
+}
+
+void pd_engine_interrupt(pd_engine *e, const char *why)
+{
+	if (e->st == ST_DONE)
+		return;
+	if (e->child) {
+		char line[200];
+		int n;
+
+		pd_child_stop(e->child, e->o.grace_ms);
+		pd_engine_drain_output(e);
+		pd_child_free(e->child);
+		e->child = NULL;
+		n = snprintf(line, sizeof(line), "\n=== packetdeck: runner stopped (%.150s) ===\n", why);
+		if (e->log_fd >= 0 && write(e->log_fd, line, (size_t)n) < 0)
+			(void)0;
+	}
+	pd_engine_close_track(e);
+	aborted(e, why);
+}
+
+void pd_engine_free(pd_engine *e)
+{
+	if (!e)
+		return;
+	if (e->child) {
+		pd_child_stop(e->child, e->o.grace_ms);
+		pd_child_free(e->child);
+	}
+	pd_engine_close_track(e);
+	pd_lock_release(e->track_lock);
+	pd_lock_release(e->run_lock);
+	pd_watch_free(e->watch);
+	if (e->journal_fd >= 0)
+		close(e->journal_fd);
+	free(e->blocked_ids);
+	free(e->state_dir);
+	free(e->handoff_path);
+	free(e);
+}

@@ -1,0 +1,56 @@
+/* engine_int.h - the engine's state, shared by its files (engine.c: the
+ * state machine and decisions; engine_run.c: a running track; handoff.c:
+ * the handoff note). Internal to the core. */
+#ifndef PD_ENGINE_INT_H
+#define PD_ENGINE_INT_H
+
+#include "packetdeck/engine.h"
+#include "packetdeck/gate.h"
+#include "packetdeck/lock.h"
+#include "packetdeck/packet.h"
+#include "packetdeck/runner.h"
+#include "packetdeck/watch.h"
+
+typedef enum engine_state {
+	ST_NEXT,     /* pick the next track */
+	ST_BLOCKED,  /* asking: wait or abort */
+	ST_WAITING,  /* waiting for markers or a lock */
+	ST_RUNNING,  /* a runner runs the current track */
+	ST_HANDOFF,  /* asking: continue or stop */
+	ST_DONE
+} engine_state;
+
+struct pd_engine {
+	const pd_pktdir *pd;
+	pd_engine_options o;
+	char run_id[17];
+	char *state_dir;             /* PACKET_DIR/.packetdeck */
+	engine_state st;
+	const size_t *order;
+	size_t norder, k, cur;       /* position in the order; the current track's index */
+	size_t completed;            /* tracks with a valid marker */
+	pd_lock *run_lock, *track_lock;
+	pd_child *child;
+	int pidfd, log_fd, journal_fd;
+	pd_watch *watch;
+	long *blocked_ids;
+	size_t nblocked;
+	long wait_deadline, next_poll; /* monotonic ms */
+	char deadline_text[21];
+	char seen_task[PD_TASK_ID_MAX + 1]; /* the last checkpoint reported */
+	int exit_status;
+	char failure[600], failure_task[PD_TASK_ID_MAX + 1];
+	char *handoff_path;
+};
+
+void pd_engine_emit(pd_engine *e, pd_event *ev);
+void pd_engine_advance(pd_engine *e);
+void pd_engine_finish(pd_engine *e, int status);
+void pd_engine_failed(pd_engine *e, const char *task, const char *message, int status, bool record);
+void pd_engine_wait_tick(pd_engine *e, bool changed);
+void pd_engine_start_track(pd_engine *e);
+void pd_engine_drain_output(pd_engine *e);
+void pd_engine_close_track(pd_engine *e);
+int pd_engine_write_handoff(pd_engine *e);
+
+#endif
