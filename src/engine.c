@@ -276,9 +276,19 @@ static bool still_blocked(pd_engine *e)
 	pd_lockinfo li;
 	char *lock = pd_state_file(e->pd->manifest->dir, t->id, "lock");
 
+	pd_marker m;
+	bool done;
+
 	free(e->blocked_ids);
 	e->blocked_ids = NULL;
 	e->nblocked = 0;
+	/* completed meanwhile (by whoever held it): not blocked, it is skipped */
+	done = pd_marker_read(&m, e->pd->manifest->dir, t->id) == 0 && m.state == PD_FILE_OK;
+	pd_marker_clear(&m);
+	if (done) {
+		free(lock);
+		return false;
+	}
 	if (lock && pd_lock_probe(&li, lock) == 0 && li.held) {
 		e->blocked_ids = malloc(sizeof(long));
 		if (e->blocked_ids)
@@ -348,7 +358,7 @@ int pd_engine_answer(pd_engine *e, pd_answer a)
 
 		snprintf(why, sizeof(why), "track %ld is blocked: %s", cur_track(e)->id,
 			 e->nblocked == 1 && e->blocked_ids[0] == cur_track(e)->id
-				 ? "it is being executed elsewhere"
+				 ? "it is being executed by another process"
 				 : "dependencies are not complete");
 		aborted(e, why);
 		return 0;

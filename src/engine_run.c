@@ -241,19 +241,20 @@ static void track_ended(pd_engine *e, int ws)
 		return;
 	}
 	pd_marker_clear(&m);
-	{
+	if (builtin(e) && WIFEXITED(ws) && WEXITSTATUS(ws) == 1) {
 		/* the built-in runner leaves its own failure record: report it */
 		pd_failure f;
+		bool mine = pd_failure_read(&f, e->pd->manifest->dir, t->id) == 0 && f.state == PD_FILE_OK;
 
-		if (builtin(e) && pd_failure_read(&f, e->pd->manifest->dir, t->id) == 0 &&
-		    f.state == PD_FILE_OK && WIFEXITED(ws) && WEXITSTATUS(ws) == 1) {
+		if (mine) {
 			snprintf(msg, sizeof(msg), "%s", f.message);
 			snprintf(how, sizeof(how), "%s", f.task ? f.task : "");
-			pd_failure_clear(&f);
-			pd_engine_failed(e, how[0] ? how : NULL, msg, WEXITSTATUS(ws), false);
-			return;
 		}
 		pd_failure_clear(&f);
+		if (mine) {
+			pd_engine_failed(e, how[0] ? how : NULL, msg, 1, false);
+			return;
+		}
 	}
 	snprintf(msg, sizeof(msg), "the runner failed (%s); see %s/track-%ld.log",
 		 pd_wait_status_text(ws, how), e->state_dir, t->id);

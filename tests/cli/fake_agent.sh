@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# fake_agent.sh MODE PACKET TRACK [ARGS...] - stands in for an AI agent
+# runner in tests: it does a packet's tasks the way an agent would, writing
+# the checkpoint after each task and the completion marker at the end, in
+# the seed's formats, at their paths, from the PACKETDECK_* environment.
+#   MODE=agent          the whole protocol
+#   MODE=no-marker      checkpoints, then exit 0 without the marker
+#   MODE=argv FILE      also record its argv, one per line, into FILE
+set -eu
+mode=$1 packet=$2 track=$3; shift 3
+if [ "$mode" = argv ]; then printf '%s\n' "$packet" "$track" "$@" >"$1"; fi
+dir=$PACKETDECK_PACKET_DIR
+[ "$PACKETDECK_TRACK" = "$track" ] || { echo "PACKETDECK_TRACK mismatch" >&2; exit 9; }
+[ "$(pwd)" = "$PACKETDECK_WORKTREE" ] || { echo "not started in the worktree" >&2; exit 9; }
+[ -n "${PACKETDECK_RUN_ID:-}" ] || { echo "no run id" >&2; exit 9; }
+[ "$(readlink /proc/self/fd/0)" = /dev/null ] || { echo "stdin is not /dev/null" >&2; exit 9; }
+ids=$(sed -n 's/^### Task \([^:]*\):.*/\1/p' "$packet")
+set -- $ids
+now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+while [ $# -gt 0 ]; do
+  id=$1; shift; next=${1:-}
+  echo "agent: doing task $id"
+  echo "$id" >>"$dir/agent-trace"
+  git commit -q --allow-empty -m "agent task $id"
+  head=$(git rev-parse HEAD)
+  nt=$([ -n "$next" ] && printf '"%s"' "$next" || printf null)
+  printf '{"format_version":"1.0.0","track":%s,"last_completed_task":"%s","commit":"%s","timestamp":"%s","next_task":%s}\n' \
+    "$track" "$id" "$head" "$(now)" "$nt" >"$dir/track-$track.checkpoint.json.tmp"
+  mv "$dir/track-$track.checkpoint.json.tmp" "$dir/track-$track.checkpoint.json"
+done
+[ "$mode" = no-marker ] && exit 0
+printf '{"format_version":"1.0.0","status":"complete","commit":"%s","timestamp":"%s"}\n' \
+  "$(git rev-parse HEAD)" "$(now)" >"$dir/track-$track.completion.json"

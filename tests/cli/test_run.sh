@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# test_run.sh - `packetdeck run`, headless, on real git repositories: a
+# diamond to completion, failure halting the sequence, resume without
+# re-running checkpointed tasks, an idempotent second run, blocked -> abort
+# or wait, wait timeout, run.lock refused and taken over, agent-style
+# runners (and one that violates the protocol), injection, signals,
+# handoff, JSON events.
+# usage: test_run.sh PACKETDECK
+set -u
+PD=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@x
+export GIT_CONFIG_NOSYSTEM=1 HOME="$T_TMP"
+unset PACKETDECK_RUNNER
+
+# world NAME [WT_PREFIX]: a repo, a packet dir, and the diamond 1 -> {2, 3} -> 4
+world() {
+  W="$T_TMP/$1"; rm -rf "$W"; mkdir -p "$W"
+  git init -q -b main "$W/repo" && git -C "$W/repo" commit -q --allow-empty -m initial
+  D="$W/packets"; mkdir -p "$D"; TRACE="$W/trace"; : >"$TRACE"
+  local wt="${2:-$W/wt}" i
+  printf '{"format_version": "1.0.0", "feature": "diamond", "project_root": "%s/repo", "tracks": [' "$W" >"$D/manifest.json"
+  for i in 1 2 3 4; do
+    deps=''; [ $i = 2 ] || [ $i = 3 ] && deps=1; [ $i = 4 ] && deps='2, 3'
+    printf '%s{"id": %s, "name": "t%s", "packet": "track-%s.md", "worktree": "%s-%s", "branch": "d/track-%s", "depends_on": [%s]}' \
+      "$([ $i = 1 ] || echo ,)" $i $i $i "$wt" $i $i "$deps" >>"$D/manifest.json"
+    printf '### Task %s.1: first\nRun: echo %s.1 >> %s\n\n### Task %s.2: second\nRun: echo %s.2 >> %s\n' \
+      $i $i "$TRACE" $i $i "$TRACE" >"$D/track-$i.md"
+  done
+  printf '], "merge_strategy": "worktree-merge", "post_merge_qa": []}\n' >>"$D/manifest.json"
+}
+trace_is() { [ "$(tr '\n' ' ' <"$TRACE")" = "$1" ] || t_fail "trace is '$(tr '\n' ' ' <"$TRACE")', expected '$1'"; }
+run() { "$PD" run "$@" >"$T_TMP/out" 2>"$T_TMP/err" </dev/null; RC=$?; }
+
+t_begin "a diamond runs to completion, each track once, in order"
+world diamond; run "$D"; expect_rc 0
+trace_is "1.1 1.2 2.1 2.2 3.1 3.2 4.1 4.2 "
+expect_out "Run of diamond: 4 tracks, 0 complete; order 1, 2, 3, 4 (runner: builtin)"
+expect_out "Completed: 3/4"
+expect_out "All tracks completed. Next: /merge-work-packets $D"
+for i in 1 2 3 4; do
+  python3 - "$D" $i "$(git -C "$W/wt-$i" rev-parse HEAD)" <<'PY' || t_fail "track $i files"
+import json, sys
+d, i, head = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+cp = json.load(open(f"{d}/track-{i}.checkpoint.json"))
+assert list(cp) == ["format_version", "track", "last_completed_task", "commit", "timestamp", "next_task"]
+assert cp["track"] == i and cp["last_completed_task"] == f"{i}.2" and cp["next_task"] is None
+mk = json.load(open(f"{d}/track-{i}.completion.json"))
+assert mk["status"] == "complete" and mk["commit"] == head
+PY
+  [ "$(git -C "$W/wt-$i" symbolic-ref --short HEAD)" = "d/track-$i" ] || t_fail "branch $i"
+done
+grep -c . "$D/.packetdeck/track-2.log" >/dev/null || t_fail "no log"
+grep -q "Task 2.1: first" "$D/.packetdeck/track-2.log" || t_fail "log content"
+
+t_begin "a second run after completion runs nothing"
+: >"$TRACE"; run "$D"; expect_rc 0; trace_is ""
+expect_out "Track 4 (t4): skipped, complete"
+
+t_begin "a failing task halts the run: no dependent starts"
+world failure; sed -i 's|^Run: echo 2.2 >>.*|Run: echo 2.2-broken; exit 4|' "$D/track-2.md"
+run "$D"; expect_rc 1; trace_is "1.1 1.2 2.1 "
+expect_err "Track 2 (t2) failed at task 2.2: \`echo 2.2-broken; exit 4\` (line 5) failed with exit status 4"
+expect_err "No later track was started. Fix it, then: packetdeck run $D --resume"
+[ ! -e "$W/wt-3" ] && [ ! -e "$D/track-3.checkpoint.json" ] || t_fail "track 3 started"
+pd status "$D"; expect_out "  Track 4: t4 (blocked on 2 (failed))"
+
+t_begin "run --resume continues at the next task; checkpointed tasks do not run again"
+sed -i "s|^Run: echo 2.2-broken; exit 4|Run: echo 2.2 >> $TRACE|" "$D/track-2.md"
+: >"$TRACE"; run "$D" --resume; expect_rc 0
+trace_is "2.2 3.1 3.2 4.1 4.2 "
+
+t_begin "a track executed elsewhere: abort exits 3"
+world held; mkdir -p "$D/.packetdeck"
+printf '{"pid":4242,"host":"there","since":"2026-01-05T12:00:00Z"}' >"$D/.packetdeck/track-1.lock"
+setsid flock -o "$D/.packetdeck/track-1.lock" sleep 30 >/dev/null 2>&1 </dev/null & holder=$!
+for _ in $(seq 50); do flock -n "$D/.packetdeck/track-1.lock" true || break; sleep 0.1; done
+run "$D" --on-blocked abort; expect_rc 3; trace_is ""
+expect_out "Track 1 (t1) is being executed by another process"
+expect_err "packetdeck run: aborted: track 1 is blocked: it is being executed by another process"
+run "$D"; expect_rc 3; expect_out "No terminal to ask on: aborting (--on-blocked wait waits instead)"
+
+t_begin "blocked -> wait: the other process completes the track, the run proceeds within a second"
+"$PD" run "$D" --on-blocked wait --poll 60 >"$T_TMP/waiter.out" 2>&1 </dev/null & runner=$!
+for _ in $(seq 100); do grep -q "^Waiting" "$T_TMP/waiter.out" && break; sleep 0.05; done
+grep -q "^Waiting" "$T_TMP/waiter.out" || t_fail "not waiting: $(cat "$T_TMP/waiter.out")"
+printf '{"format_version":"1.0.0","status":"complete","commit":null,"timestamp":"2026-01-05T13:00:00Z"}\n' >"$D/track-1.completion.json"
+t0=$(date +%s%N)
+for _ in $(seq 100); do grep -q "Track 1 (t1): skipped" "$T_TMP/waiter.out" && break; sleep 0.01; done
+t1=$(date +%s%N)
+[ $(( (t1 - t0) / 1000000 )) -lt 1000 ] || t_fail "noticed after $(( (t1 - t0) / 1000000 )) ms"
+wait "$runner"; [ $? = 0 ] || t_fail "run failed: $(cat "$T_TMP/waiter.out")"
+trace_is "2.1 2.2 3.1 3.2 4.1 4.2 "
+kill -- -"$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+
+t_begin "wait times out with exit 3"
+world timeout; mkdir -p "$D/.packetdeck"; : >"$D/.packetdeck/track-1.lock"
+setsid flock -o "$D/.packetdeck/track-1.lock" sleep 30 >/dev/null 2>&1 </dev/null & holder=$!
+for _ in $(seq 50); do flock -n "$D/.packetdeck/track-1.lock" true || break; sleep 0.1; done
+run "$D" --on-blocked wait --poll 1 --wait-timeout 1; expect_rc 3
+expect_err "packetdeck run: aborted: track 1: waited 1 s and it is still blocked"
+kill -- -"$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+
+t_begin "a second run is refused with exit 4 naming the holder; a dead run's lock is taken over"
+world lock; mkdir -p "$D/.packetdeck"
+printf '{"pid":999,"host":"box","since":"2026-01-05T12:00:00Z","run_id":"abc"}' >"$D/.packetdeck/run.lock"
+setsid flock -o "$D/.packetdeck/run.lock" sleep 30 >/dev/null 2>&1 </dev/null & holder=$!
+for _ in $(seq 50); do flock -n "$D/.packetdeck/run.lock" true || break; sleep 0.1; done
+run "$D"; expect_rc 4; trace_is ""
+expect_err "packetdeck run: another run is executing this packet dir: $D/.packetdeck/run.lock is held by pid 999 on box since 2026-01-05T12:00:00Z (run abc)"
+kill -- -"$holder"; wait "$holder" 2>/dev/null
+run "$D"; expect_rc 0
+expect_out "notice: took over the run lock of pid 999 on box since 2026-01-05T12:00:00Z (run abc), which is no longer running"
+
+t_begin "an agent-style runner writes checkpoints and the marker itself"
+world agent; run "$D" --runner "bash $HERE/fake_agent.sh agent {packet} {track}"; expect_rc 0
+[ "$(tr '\n' ' ' <"$D/agent-trace")" = "1.1 1.2 2.1 2.2 3.1 3.2 4.1 4.2 " ] || t_fail "agent trace"
+expect_out "  checkpoint: task 1.1 done at $(git -C "$W/wt-1" rev-parse HEAD~1 | cut -c1-12); next: 1.2"
+grep -q "agent: doing task 3.2" "$D/.packetdeck/track-3.log" || t_fail "log"
+trace_is ""   # the built-in commands did not run
+
+t_begin "a runner that exits 0 without a marker has failed (protocol violation)"
+world violation; run "$D" --runner "bash $HERE/fake_agent.sh no-marker {packet} {track}"; expect_rc 1
+expect_err "Track 1 (t1) failed: the runner exited 0 without a valid completion marker (protocol violation: re-run the track)"
+[ ! -e "$W/wt-2" ] || t_fail "track 2 started"
+python3 -c 'import json,sys; assert "protocol violation" in json.load(open(sys.argv[1]))["message"]' \
+  "$D/.packetdeck/track-1.failure.json" || t_fail "record"
+
+t_begin "template arguments reach the runner as one literal argument each"
+# the characters paths may hold that a shell would split or expand (those it
+# would execute - ; $ ` ' " | & - are refused by validate; the template layer
+# passes them literally too: see test_runner.c)
+world "inject" "$T_TMP/inject/work tree *? [x] #~%"
+run "$D" --runner "bash $HERE/fake_agent.sh argv {packet} {track} \"$T_TMP/argv\" {worktree} 'x {branch} y'"; expect_rc 0
+python3 - "$T_TMP/argv" "$D" "$T_TMP" <<'PY' || t_fail "argv"
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+d, t = sys.argv[2], sys.argv[3]
+assert lines[0] == f"{d}/track-4.md", lines
+assert lines[1] == "4" and lines[2] == f"{t}/argv"
+assert lines[3] == f"{t}/inject/work tree *? [x] #~%-4", lines[3]
+assert lines[4] == "x d/track-4 y", lines[4]
+PY
+
+t_begin "SIGTERM stops the runner's whole group, exits 3, and resumes cleanly"
+world signal; sed -i "s|^Run: echo 2.2 >> $TRACE|Run: sleep 118 \& sleep 118; echo 2.2 >> $TRACE|" "$D/track-2.md"
+"$PD" run "$D" >"$T_TMP/sig.out" 2>&1 </dev/null & runner=$!
+for _ in $(seq 200); do pgrep -f "sleep 118" >/dev/null && break; sleep 0.05; done
+kill -TERM "$runner"; wait "$runner"; rc=$?
+[ "$rc" = 3 ] || t_fail "exit $rc: $(cat "$T_TMP/sig.out")"
+sleep 0.3; pgrep -f "sleep 118" >/dev/null && t_fail "a process of the runner survived"
+pgrep -f "packetdeck packet" >/dev/null && t_fail "the packet process survived"
+grep -q "packetdeck run: aborted: stopped by SIGTERM" "$T_TMP/sig.out" || t_fail "message"
+pd status "$D"; expect_out "→ Track 2: t2 (next, interrupted after task 2.1)"
+sed -i "s|sleep 118 \& sleep 118; ||" "$D/track-2.md"
+: >"$TRACE"; run "$D" --resume; expect_rc 0; trace_is "2.2 3.1 3.2 4.1 4.2 "
+
+t_begin "--handoff stop writes handoff.md and exits 5; running again continues"
+world handoff; run "$D" --handoff stop; expect_rc 5; trace_is "1.1 1.2 "
+grep -q "^    packetdeck run $D$" "$D/.packetdeck/handoff.md" || t_fail "command"
+grep -q "^- Track 1: t1 (commit" "$D/.packetdeck/handoff.md" || t_fail "done list"
+grep -q "^- Track 4: t4 (packet track-4.md" "$D/.packetdeck/handoff.md" || t_fail "next list"
+run "$D"; expect_rc 0; trace_is "1.1 1.2 2.1 2.2 3.1 3.2 4.1 4.2 "
+
+t_begin "--json prints the events, and events.jsonl holds them too"
+world json; run "$D" --json; expect_rc 0
+python3 - "$T_TMP/out" "$D/.packetdeck/events.jsonl" <<'PY' || t_fail "events"
+import json, sys
+out = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+journal = [json.loads(l) for l in open(sys.argv[2])]
+kinds = [e["event"] for e in out]
+assert kinds[0] == "run_started" and kinds[-1] == "run_completed", kinds
+assert kinds.count("track_started") == 4 and kinds.count("track_completed") == 4
+assert kinds.count("checkpoint") == 8 and kinds.count("handoff_suggested") == 3
+assert [e["event"] for e in journal] == kinds
+assert out[0]["order"] == [1, 2, 3, 4] and out[-1]["completed"] == 4
+PY
+
+t_summary
