@@ -82,21 +82,6 @@ static void on_event(void *ctx, const pd_event *e)
 		cli_print_event(e, p->json);
 }
 
-/* The track whose packet is `file`, or -1. */
-static long find_track(const pd_pktdir *pd, const char *file)
-{
-	char *real = realpath(file, NULL);
-	size_t i;
-	long found = -1;
-
-	for (i = 0; real && i < pd->manifest->ntracks && found < 0; i++)
-		if (pd->manifest->tracks[i].packet_path &&
-		    strcmp(pd->manifest->tracks[i].packet_path, real) == 0)
-			found = (long)i;
-	free(real);
-	return found;
-}
-
 /* Ask on a terminal; headless, ask means abort. */
 static bool choose_wait(const char *mode)
 {
@@ -198,16 +183,21 @@ int cli_packet(int argc, char **argv)
 	}
 	copy = strdup(file);
 	dir = copy ? dirname(copy) : NULL;
-	if (!dir || !cli_load(&pd, dir, &status)) {
+	if (!dir) {
 		free(copy);
-		return dir ? status : PD_EXIT_USAGE;
-	}
-	free(copy);
-	if ((index = find_track(pd, file)) < 0) {
-		fprintf(stderr, "packetdeck packet: %s is not a packet named by %s\n", file,
-			pd->manifest->path);
-		pd_pktdir_free(pd);
 		return PD_EXIT_USAGE;
+	}
+	{
+		pd_diags diags = PD_DIAGS_INIT;
+		size_t at = 0;
+
+		error = pd_pktdir_load_one(&pd, dir, file, &at, &diags);
+		cli_print_diags(&diags);
+		pd_diags_free(&diags);
+		free(copy);
+		if (error < 0)
+			return PD_EXIT_USAGE;
+		index = (long)at;
 	}
 	if (catch_signals() != 0) {
 		fprintf(stderr, "packetdeck packet: cannot make a pipe\n");

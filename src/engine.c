@@ -93,8 +93,6 @@ void pd_engine_finish(pd_engine *e, int status)
 	e->exit_status = status;
 	pd_lock_release(e->track_lock);
 	e->track_lock = NULL;
-	pd_watch_free(e->watch);
-	e->watch = NULL;
 	if (status == 0) {
 		pd_event ev = PD_EVENT_INIT(PD_EV_RUN_COMPLETED);
 
@@ -186,6 +184,10 @@ int pd_engine_start(pd_engine *e)
 	if (error < 0)
 		return error;
 	e->journal_fd = open_append(e, "events.jsonl", -1);
+	/* one watch for the whole run: closing an inotify instance waits for
+	 * the kernel (milliseconds), too slow to do per track */
+	if ((error = pd_watch_open(&e->watch, e->pd->manifest->dir)) < 0)
+		return error;
 	for (i = 0; i < e->pd->manifest->ntracks; i++) {
 		pd_marker m;
 
@@ -364,10 +366,6 @@ int pd_engine_answer(pd_engine *e, pd_answer a)
 		return 0;
 	}
 	if (e->st == ST_BLOCKED && a == PD_ANSWER_WAIT) {
-		int error = pd_watch_open(&e->watch, e->pd->manifest->dir);
-
-		if (error < 0)
-			return error;
 		e->wait_deadline = now_ms() + (long)e->o.wait_timeout_s * 1000L;
 		pd_timestamp(e->deadline_text, time(NULL) + (time_t)e->o.wait_timeout_s);
 		e->next_poll = now_ms();
@@ -398,8 +396,6 @@ void pd_engine_wait_tick(pd_engine *e, bool changed)
 	if (!changed && now < e->next_poll && now < e->wait_deadline)
 		return;
 	if (!still_blocked(e)) {
-		pd_watch_free(e->watch);
-		e->watch = NULL;
 		e->st = ST_NEXT;
 		pd_engine_advance(e);
 		return;

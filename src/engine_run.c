@@ -112,8 +112,6 @@ void pd_engine_close_track(pd_engine *e)
 	if (e->log_fd >= 0)
 		close(e->log_fd);
 	e->pidfd = e->log_fd = -1;
-	pd_watch_free(e->watch);
-	e->watch = NULL;
 	pd_lock_release(e->track_lock);
 	e->track_lock = NULL;
 }
@@ -174,7 +172,7 @@ void pd_engine_start_track(pd_engine *e)
 		goto done;
 	}
 	e->pidfd = (int)syscall(SYS_pidfd_open, pd_child_pid(e->child), 0);
-	pd_watch_open(&e->watch, e->pd->manifest->dir);
+	pd_watch_drain(e->watch); /* what happened before this track is not its news */
 	e->st = ST_RUNNING;
 done:
 	pd_argv_free(argv);

@@ -5,6 +5,7 @@
  * only part of a load that is worth spreading over cores. Nothing else in
  * the core uses threads.
  */
+#define _GNU_SOURCE /* realpath(path, NULL) */
 #include "packetdeck/pktdir.h"
 #include "packetdeck/pathutil.h"
 #include "arena.h"
@@ -91,6 +92,7 @@ static char *display_path(const pd_manifest *m, const pd_track *t)
  * each track's problems into per_track[i], merged in order afterwards. */
 typedef struct worker {
 	pd_pktdir *pd;
+	long only;        /* >= 0: load this track's packet only */
 	pd_diags *per_track;
 	pd_arena *arena;
 	int dir_fd;
@@ -137,7 +139,8 @@ static void *work(void *arg)
 	size_t i;
 
 	for (i = w->first; i < w->pd->manifest->ntracks && w->error == 0; i += w->step)
-		load_one(w, i);
+		if (w->only < 0 || (size_t)w->only == i)
+			load_one(w, i);
 	return NULL;
 }
 
@@ -160,9 +163,9 @@ static size_t worker_count(size_t ntracks)
 
 /* Read every packet, on several threads for a large dir. The result, the
  * problems and their order are the same as one thread's. */
-static int load_packets(pd_pktdir *pd, pd_diags *diags)
+static int load_packets(pd_pktdir *pd, long only, pd_diags *diags)
 {
-	size_t n = pd->manifest->ntracks, nw = worker_count(n), k, i;
+	size_t n = pd->manifest->ntracks, nw = only >= 0 ? 1 : worker_count(n), k, i;
 	pd_diags *per_track = calloc(n ? n : 1, sizeof(*per_track));
 	worker ws[MAX_WORKERS];
 	int error = 0, dir_fd;
@@ -175,7 +178,8 @@ static int load_packets(pd_pktdir *pd, pd_diags *diags)
 	pd->narenas = nw;
 	dir_fd = open(pd->manifest->dir_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (k = 0; k < nw; k++) {
-		ws[k] = (worker){pd, per_track, pd_arena_new(64u << 10), dir_fd, k, nw, 0, 0};
+		ws[k] = (worker){pd, only, per_track, pd_arena_new(only >= 0 ? 4096 : 64u << 10), dir_fd,
+				 k, nw, 0, 0};
 		pd->arenas[k] = ws[k].arena;
 		if (!ws[k].arena)
 			ws[k].error = PD_ENOMEM;
@@ -203,9 +207,25 @@ static int load_packets(pd_pktdir *pd, pd_diags *diags)
 	return error;
 }
 
-int pd_pktdir_load(pd_pktdir **out, const char *packet_dir, pd_diags *diags)
+/* The track whose packet is the file `packet`, or -1. */
+static long track_of(const pd_manifest *m, const char *packet)
+{
+	char *real = realpath(packet, NULL);
+	long found = -1;
+	size_t i;
+
+	for (i = 0; real && i < m->ntracks && found < 0; i++)
+		if (m->tracks[i].packet_path && strcmp(m->tracks[i].packet_path, real) == 0)
+			found = (long)i;
+	free(real);
+	return found;
+}
+
+static int load(pd_pktdir **out, const char *packet_dir, const char *packet, size_t *index,
+		pd_diags *diags)
 {
 	size_t before = pd_diags_total(diags);
+	long only = -1;
 	pd_pktdir *pd;
 	int error;
 
@@ -218,22 +238,40 @@ int pd_pktdir_load(pd_pktdir **out, const char *packet_dir, pd_diags *diags)
 		goto fail;
 	if ((error = pd_dag_build(&pd->dag, pd->manifest, diags)) == PD_ENOMEM)
 		goto fail;
+	if (packet && (only = track_of(pd->manifest, packet)) < 0) {
+		pd_diags_add(diags, packet, "not a packet named by %s", pd->manifest->path);
+		error = PD_ENOTFOUND;
+		goto fail;
+	}
 	pd->packets = calloc(pd->manifest->ntracks ? pd->manifest->ntracks : 1, sizeof(pd_packet *));
 	if (!pd->packets) {
 		error = pd_error_set(PD_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((error = load_packets(pd, diags)) < 0)
+	if ((error = load_packets(pd, only, diags)) < 0)
 		goto fail;
 	if (pd_diags_total(diags) > before) {
 		error = PD_EINVALID;
 		goto fail;
 	}
+	if (index)
+		*index = (size_t)only;
 	*out = pd;
 	return 0;
 fail:
 	pd_pktdir_free(pd);
 	return error < 0 ? error : PD_EINVALID;
+}
+
+int pd_pktdir_load(pd_pktdir **out, const char *packet_dir, pd_diags *diags)
+{
+	return load(out, packet_dir, NULL, NULL, diags);
+}
+
+int pd_pktdir_load_one(pd_pktdir **out, const char *packet_dir, const char *packet,
+		       size_t *index, pd_diags *diags)
+{
+	return load(out, packet_dir, packet, index, diags);
 }
 
 void pd_pktdir_free(pd_pktdir *pd)

@@ -26,6 +26,14 @@ typedef struct pd_pktdir {
 /* 0 with *out set, or PD_EINVALID with everything wrong in `diags`. */
 int pd_pktdir_load(pd_pktdir **out, const char *packet_dir, pd_diags *diags);
 
+/* As pd_pktdir_load, but of the packet files only the one at `packet`
+ * (any path to it) is read and checked; the other tracks' packets stay
+ * NULL. *index gets its track. For executing one track: the manifest and
+ * the graph are checked whole, the other packets are not its concern.
+ * PD_ENOTFOUND (in diags) when no track names that packet. */
+int pd_pktdir_load_one(pd_pktdir **out, const char *packet_dir, const char *packet,
+		       size_t *index, pd_diags *diags);
+
 void pd_pktdir_free(pd_pktdir *pd);
 
 /* Total number of tasks over all packets. */

@@ -5,6 +5,7 @@
 #include "packetdeck/lock.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,7 +127,9 @@ static void a_runner_never_inherits_the_lock(void **state)
 	pid_t pid, grandchild = 0;
 
 	(void)state;
-	assert_int_equal(pipe(report), 0);
+	/* close-on-exec: the exec'd grandchild must not keep the pipe open,
+	 * or a failure of the child would leave the read below waiting */
+	assert_int_equal(pipe2(report, O_CLOEXEC), 0);
 	pid = fork();
 	if (pid == 0) {
 		pd_lock *x = NULL;
@@ -143,6 +146,8 @@ static void a_runner_never_inherits_the_lock(void **state)
 			_exit(1);
 		_exit(0); /* dies holding the lock; its exec'd child lives on */
 	}
+	close(report[1]);
+	report[1] = -1;
 	assert_int_equal(read(report[0], &grandchild, sizeof(grandchild)), sizeof(grandchild));
 	waitpid(pid, NULL, 0);
 	wait_for_exec(grandchild, "sleep"); /* until exec, the fork's copy is still open */
@@ -151,7 +156,6 @@ static void a_runner_never_inherits_the_lock(void **state)
 	pd_lock_release(l);
 	kill(grandchild, SIGKILL);
 	close(report[0]);
-	close(report[1]);
 	free(p);
 }
 

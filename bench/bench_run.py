@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""bench_run.py [PACKETDECK] [N] - time a headless `packetdeck run` of N
+one-task tracks (`Run: true`, default 1000) against `ninja -j1` running the
+same DAG of `true` commands, in the same run, and print a table.
+
+The tracks share one pre-created worktree and branch (the manifest allows
+it; execution is sequential), so the figure is packetdeck's own work per
+track: starting the built-in runner, the dependency gate, locks, running the
+command, syncing, and writing a durable checkpoint and completion marker;
+not git creating 1000 worktrees. ninja writes nothing durable. Each side
+runs REPEAT times (env, default 3) on fresh state; the median is shown."""
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPEAT = int(os.environ.get("REPEAT", "3"))
+
+
+def dag(n, rng):
+    deps = {}
+    for i in range(1, n + 1):
+        k = rng.randint(0, min(3, i - 1))
+        deps[i] = sorted(rng.sample(range(max(1, i - 50), i), k)) if k else []
+    return deps
+
+
+def make_packets(root, deps):
+    repo = os.path.join(root, "repo")
+    env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x",
+               GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@x")
+    subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
+    subprocess.run(["git", "-C", repo, "commit", "-q", "--allow-empty", "-m", "i"], check=True, env=env)
+    wt = os.path.join(root, "wt")
+    subprocess.run(["git", "-C", repo, "worktree", "add", "-q", "-b", "bench", wt], check=True)
+    pk = os.path.join(root, "packets")
+    os.makedirs(pk)
+    tracks = []
+    for i, d in deps.items():
+        tracks.append({"id": i, "name": f"t{i}", "packet": f"track-{i}.md", "worktree": wt,
+                       "branch": "bench", "depends_on": d})
+        with open(os.path.join(pk, f"track-{i}.md"), "w") as f:
+            f.write(f"### Task {i}.1: nothing\nRun: true\n")
+    with open(os.path.join(pk, "manifest.json"), "w") as f:
+        json.dump({"format_version": "1.0.0", "feature": "bench", "project_root": repo,
+                   "tracks": tracks, "merge_strategy": "worktree-merge", "post_merge_qa": []}, f)
+    return pk
+
+
+def make_ninja(root, deps):
+    d = os.path.join(root, "ninja")
+    os.makedirs(d)
+    with open(os.path.join(d, "build.ninja"), "w") as f:
+        f.write("rule r\n  command = true\n")
+        for i, ds in deps.items():
+            f.write(f"build t{i}: r" + (" | " + " ".join(f"t{x}" for x in ds) if ds else "") + "\n")
+    return d
+
+
+def timed(argv, cwd=None):
+    t0 = time.perf_counter()
+    p = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit(f"{argv[0]} exited {p.returncode}: {p.stderr.decode()[-500:]}")
+    return dt
+
+
+def main():
+    pd = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build", "packetdeck")
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+    if not shutil.which("ninja"):
+        sys.exit("bench_run.py needs ninja (apt-get install ninja-build)")
+    deps = dag(n, random.Random(7))
+    t_pd, t_ninja = [], []
+    for _ in range(REPEAT):
+        with tempfile.TemporaryDirectory() as root:
+            pk = make_packets(root, deps)
+            nj = make_ninja(root, deps)
+            t_ninja.append(timed(["ninja", "-j1", "-C", nj]))
+            t_pd.append(timed([pd, "run", "--quiet", pk]))
+            assert sum(1 for f in os.listdir(pk) if f.endswith(".completion.json")) == n
+    a, b = statistics.median(t_pd), statistics.median(t_ninja)
+    print(f"packetdeck run vs ninja -j1: {n} one-task tracks (`true`), median of {REPEAT}")
+    print(f"{'':>12} {'total s':>9} {'per track ms':>13}")
+    print(f"{'packetdeck':>12} {a:>9.2f} {a / n * 1000:>13.2f}")
+    print(f"{'ninja -j1':>12} {b:>9.2f} {b / n * 1000:>13.2f}")
+    print(f"ratio packetdeck/ninja: {a / b:.1f} (target: <= 2.0)")
+
+
+if __name__ == "__main__":
+    main()
