@@ -30,7 +30,22 @@ typedef struct exec {
 	const pd_packet *p;
 	const pd_exec_options *o;
 	pd_exec_result *res;
+	char synced[41]; /* the last HEAD made durable (syncfs) by this run */
 } exec;
+
+/* Make the commit `head` durable before a file names it: sync the
+ * worktree's filesystem, unless this very commit was synced already. */
+static int sync_head(exec *x, const char *head)
+{
+	int error;
+
+	if (head[0] && strcmp(head, x->synced) == 0)
+		return 0;
+	if ((error = pd_sync_fs(x->t->worktree_path)) < 0)
+		return error;
+	snprintf(x->synced, sizeof(x->synced), "%s", head);
+	return 0;
+}
 
 static void emit(const exec *x, pd_event *e)
 {
@@ -133,7 +148,7 @@ static int checkpoint(exec *x, size_t i)
 	int error;
 
 	if ((error = pd_worktree_inspect(&w, x->t->worktree_path)) < 0 ||
-	    (error = pd_sync_fs(x->t->worktree_path)) < 0 ||
+	    (error = sync_head(x, w.head)) < 0 ||
 	    (error = pd_checkpoint_write(x->pd->manifest->dir, x->t->id, x->p->tasks[i].id, next,
 					 w.head[0] ? w.head : NULL, NULL)) < 0) {
 		fail(x, x->p->tasks[i].id, 0, "cannot write the checkpoint: %s", pd_error_last());
@@ -155,7 +170,7 @@ static int complete(exec *x)
 	int error;
 
 	if ((error = pd_worktree_inspect(&w, x->t->worktree_path)) < 0 ||
-	    (error = pd_sync_fs(x->t->worktree_path)) < 0 ||
+	    (error = sync_head(x, w.head)) < 0 ||
 	    (error = pd_marker_write(x->pd->manifest->dir, x->t->id, w.head[0] ? w.head : NULL,
 				     NULL)) < 0) {
 		fail(x, "", 0, "cannot write the completion marker: %s", pd_error_last());
@@ -262,7 +277,7 @@ int pd_exec_track(const pd_pktdir *pd, size_t index, const pd_exec_options *o,
 		  pd_exec_result *res)
 {
 	pd_exec_options defaults = PD_EXEC_OPTIONS_INIT;
-	exec x = {pd, &pd->manifest->tracks[index], pd->packets[index], o ? o : &defaults, res};
+	exec x = {pd, &pd->manifest->tracks[index], pd->packets[index], o ? o : &defaults, res, ""};
 	char *lock_path = NULL, *state_dir = NULL, *repo = NULL;
 	pd_lock *lock = NULL;
 	pd_lockinfo stale;
