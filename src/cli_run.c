@@ -34,21 +34,40 @@ static const char help[] =
 	"                             stop writes .packetdeck/handoff.md and exits 5\n"
 	"  --json                     events as JSON lines (runner output only in logs)\n"
 	"  --quiet                    events only, without the runners' output\n"
-	"  --no-tui, --ascii          accepted; this version has no dashboard yet\n"
+	"  --no-tui                   never ask on the terminal: take the defaults\n"
+	"  --ascii                    accepted (for the dashboard, not in this version)\n"
+	"On a terminal (and not CI, not TERM=dumb) \"ask\" prompts on the line:\n"
+	"[w]ait / [a]bort, [c]ontinue / [s]top.\n"
 	"\n"
 	"Runner templates are split into words by packetdeck, quotes honoured, and\n"
 	"run without a shell; placeholders: {packet} {packet_dir} {track} {worktree}\n"
-	"{branch} {resume} (--resume or nothing). Presets:\n"
-	"  builtin  packetdeck packet --tasks-only {packet} {resume}\n"
-	"  claude   claude -p \"/execute-work-packet {packet} {resume}\"\n"
-	"  codex    codex exec \"<prompt: do the packet's tasks, write the checkpoint\n"
-	"           after each and the completion marker at the end>\"\n"
+	"{branch} {resume} (--resume or nothing). Presets ({self} is this program):\n";
+
+static const char help_end[] =
 	"Files: .packetdeck/run.lock, track-N.lock, track-N.log, track-N.failure.json,\n"
 	"events.jsonl, handoff.md.\n"
 	"\n"
 	"exit status: 0 all complete, 1 a track failed, 2 invalid input or usage,\n"
 	"3 aborted (blocked, wait timeout, signal), 4 locked by another run,\n"
 	"5 stopped for handoff.\n";
+
+/* The help, with the presets' exact text from the table the engine uses. */
+static char *full_help(void)
+{
+	static const char *names[] = {"builtin", "claude", "codex"};
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	fputs(help, f);
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++)
+		fprintf(f, "  %-8s %s\n", names[i], pd_runner_preset(names[i]));
+	fputs(help_end, f);
+	fclose(f);
+	return text;
+}
 
 static int stop_pipe[2] = {-1, -1};
 
@@ -80,6 +99,33 @@ static void on_output(void *ctx, long track, const char *data, size_t len)
 		return;
 	fwrite(data, 1, len, stdout);
 	fflush(stdout);
+}
+
+/* A terminal to ask on: not --json or --no-tui, both ends a TTY, not CI,
+ * not TERM=dumb. Otherwise every "ask" takes its documented default. */
+static bool can_ask(bool json, bool no_tui)
+{
+	const char *term = getenv("TERM");
+
+	return !json && !no_tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
+	       !getenv("CI") && !(term && strcmp(term, "dumb") == 0);
+}
+
+/* Ask on the line: returns the first letter typed of `choices`, or `dflt`. */
+static char prompt(const char *question, const char *choices, char dflt)
+{
+	char line[32];
+
+	for (;;) {
+		printf("%s ", question);
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return dflt;
+		if (line[0] == '\n')
+			return dflt;
+		if (strchr(choices, line[0] | 0x20))
+			return (char)(line[0] | 0x20);
+	}
 }
 
 static bool one_of(const char *v, const char *a, const char *b, const char *c)
@@ -132,12 +178,19 @@ int cli_run(int argc, char **argv)
 	pd_pktdir *pd = NULL;
 	pd_engine *e = NULL;
 	driver drv;
+	bool interactive;
 	long poll_s, timeout_s;
 	struct sigaction sa;
 	int status;
 
-	if (!cli_parse(argc, argv, "run", opts, help, &dir, &status))
-		return status;
+	{
+		char *text = full_help();
+		bool go = cli_parse(argc, argv, "run", opts, text ? text : help, &dir, &status);
+
+		free(text);
+		if (!go)
+			return status;
+	}
 	poll_s = cli_seconds(poll_text);
 	timeout_s = cli_seconds(timeout_text);
 	if (!runner || !*runner)
@@ -153,6 +206,7 @@ int cli_run(int argc, char **argv)
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
 	drv = (driver){json, quiet};
+	interactive = can_ask(json, no_tui);
 	eo.runner = runner;
 	eo.self_exe = n > 0 ? self : argv[0];
 	eo.resume = resume;
@@ -192,13 +246,19 @@ int cli_run(int argc, char **argv)
 		if (ask == PD_ASK_BLOCKED) {
 			bool wait = strcmp(on_blocked, "wait") == 0;
 
-			if (strcmp(on_blocked, "ask") == 0 && !json)
+			if (strcmp(on_blocked, "ask") == 0 && interactive)
+				wait = prompt("[w]ait / [a]bort?", "wa", 'a') == 'w';
+			else if (strcmp(on_blocked, "ask") == 0 && !json)
 				printf("No terminal to ask on: aborting (--on-blocked wait waits instead)\n");
 			pd_engine_answer(e, wait ? PD_ANSWER_WAIT : PD_ANSWER_ABORT);
 			continue;
 		}
 		if (ask == PD_ASK_HANDOFF) {
-			pd_engine_answer(e, strcmp(handoff, "stop") == 0 ? PD_ANSWER_STOP : PD_ANSWER_CONTINUE);
+			bool stop = strcmp(handoff, "stop") == 0;
+
+			if (strcmp(handoff, "ask") == 0 && interactive)
+				stop = prompt("[c]ontinue / [s]top for /handoff?", "cs", 'c') == 's';
+			pd_engine_answer(e, stop ? PD_ANSWER_STOP : PD_ANSWER_CONTINUE);
 			continue;
 		}
 		nfds = pd_engine_pollfds(e, fds, &timeout);

@@ -163,6 +163,38 @@ grep -q "^- Track 1: t1 (commit" "$D/.packetdeck/handoff.md" || t_fail "done lis
 grep -q "^- Track 4: t4 (packet track-4.md" "$D/.packetdeck/handoff.md" || t_fail "next list"
 run "$D"; expect_rc 0; trace_is "1.1 1.2 2.1 2.2 3.1 3.2 4.1 4.2 "
 
+t_begin "on a terminal, ask prompts on the line: [c]ontinue / [s]top"
+world tty
+python3 - "$PD" "$D" <<'PY' || t_fail "prompt"
+import os, pty, sys, time
+pd, d = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ.pop("CI", None)
+    os.environ["TERM"] = "xterm"
+    os.execv(pd, [pd, "run", d])
+out, deadline = b"", time.time() + 20
+while b"[c]ontinue / [s]top for /handoff?" not in out and time.time() < deadline:
+    try:
+        out += os.read(fd, 4096)
+    except OSError:
+        break
+assert b"[c]ontinue / [s]top for /handoff?" in out, out
+os.write(fd, b"s\n")
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 5, (status, out)
+assert b"Stopped for /handoff" in out
+PY
+trace_is "1.1 1.2 "
+
 t_begin "--json prints the events, and events.jsonl holds them too"
 world json; run "$D" --json; expect_rc 0
 python3 - "$T_TMP/out" "$D/.packetdeck/events.jsonl" <<'PY' || t_fail "events"

@@ -1,6 +1,7 @@
 /* test_runner.c - argv templates, and children in their own process group. */
 #define _GNU_SOURCE
 #include "test.h"
+#include "packetdeck/engine.h"
 #include "packetdeck/runner.h"
 
 #include <errno.h>
@@ -74,6 +75,30 @@ static void resume_word_is_dropped_when_empty(void **state)
 	expect_argv(expand("claude -p \"/execute-work-packet {packet} {resume}\"", v, 2),
 		    (const char *[]){"claude", "-p", "/execute-work-packet /p/track 1.md ", NULL});
 	expect_argv(expand("x '{resume}'", v, 2), (const char *[]){"x", "", NULL}); /* quoted: kept */
+}
+
+static void presets_expand_to_the_documented_argv(void **state)
+{
+	pd_template_var v[] = {{"packet", "/p/track-4.md"}, {"packet_dir", "/p"}, {"track", "4"},
+			       {"worktree", "/w 4"}, {"branch", "f/t4"}, {"resume", ""},
+			       {"self", "/usr/bin/packetdeck"}};
+	char **argv = NULL;
+
+	(void)state;
+	expect_argv(expand(pd_runner_preset("builtin"), v, 7),
+		    (const char *[]){"/usr/bin/packetdeck", "packet", "--tasks-only", "/p/track-4.md", NULL});
+	expect_argv(expand(pd_runner_preset("claude"), v, 7),
+		    (const char *[]){"claude", "-p", "/execute-work-packet /p/track-4.md ", NULL});
+	assert_int_equal(pd_template_expand(&argv, pd_runner_preset("codex"), v, 7), 0);
+	assert_string_equal(argv[0], "codex");
+	assert_string_equal(argv[1], "exec");
+	assert_null(argv[3]); /* the prompt is one word */
+	assert_non_null(strstr(argv[2], "Execute the work packet /p/track-4.md (track 4)"));
+	assert_non_null(strstr(argv[2], "worktree /w 4 on branch f/t4"));
+	assert_non_null(strstr(argv[2], "write /p/track-4.checkpoint.json as {\"format_version\":\"1.0.0\",\"track\":4,"));
+	assert_non_null(strstr(argv[2], "/p/track-4.completion.json as {\"format_version\""));
+	pd_argv_free(argv);
+	assert_null(pd_runner_preset("nonsense"));
 }
 
 static void bad_templates_are_refused(void **state)
@@ -296,6 +321,7 @@ int main(void)
 		cmocka_unit_test(templates_split_on_unquoted_blanks),
 		cmocka_unit_test(placeholders_never_split_or_run),
 		cmocka_unit_test(resume_word_is_dropped_when_empty),
+		cmocka_unit_test(presets_expand_to_the_documented_argv),
 		cmocka_unit_test(bad_templates_are_refused),
 		cmocka_unit_test_setup_teardown(child_gets_cwd_env_devnull_and_nothing_else, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(hostile_arguments_arrive_byte_for_byte, t_setup, t_teardown),
