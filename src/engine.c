@@ -168,6 +168,30 @@ int pd_engine_new(pd_engine **out, const pd_pktdir *pd, const pd_engine_options 
 	return 0;
 }
 
+/* A run that died leaves its runner running (in its own group, orphaned):
+ * it would go on changing the worktree under the next runner. Its
+ * processes carry the dead run's id in their environment: stop them. */
+static void stop_leftovers(pd_engine *e, const char *run_id)
+{
+	pid_t pids[64];
+	size_t n = pd_find_run_processes(run_id, pids, 64), i, len = 0;
+	char msg[600];
+
+	if (n == 0)
+		return;
+	len += (size_t)snprintf(msg, sizeof(msg), "stopping %zu leftover process%s of run %s:", n,
+				n == 1 ? "" : "es", run_id);
+	for (i = 0; i < n && len < sizeof(msg) - 16; i++)
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, " %ld", (long)pids[i]);
+	{
+		pd_event ev = PD_EVENT_INIT(PD_EV_NOTICE);
+
+		ev.message = msg;
+		pd_engine_emit(e, &ev);
+	}
+	pd_stop_processes(pids, n, e->o.grace_ms);
+}
+
 int pd_engine_start(pd_engine *e)
 {
 	pd_lockinfo stale;
@@ -219,6 +243,7 @@ int pd_engine_start(pd_engine *e)
 			 pd_lockinfo_text(&stale, text, sizeof(text)));
 		ev.message = msg;
 		pd_engine_emit(e, &ev);
+		stop_leftovers(e, stale.run_id);
 	}
 	pd_lockinfo_clear(&stale);
 	pd_engine_advance(e);

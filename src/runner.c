@@ -7,6 +7,7 @@
 #include "packetdeck/runner.h"
 #include "packetdeck/error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -438,6 +439,73 @@ void pd_reap_orphans(void)
 		if (c)
 			return; /* its owner collects it */
 		waitpid(info.si_pid, NULL, WNOHANG);
+	}
+}
+
+size_t pd_find_run_processes(const char *run_id, pid_t *out, size_t cap)
+{
+	char needle[96], path[64], env[65536];
+	size_t n = 0, nl;
+	DIR *d = opendir("/proc");
+	struct dirent *ent;
+
+	if (!d || !run_id || !*run_id) {
+		if (d)
+			closedir(d);
+		return 0;
+	}
+	nl = (size_t)snprintf(needle, sizeof(needle), "PACKETDECK_RUN_ID=%s", run_id) + 1; /* with its NUL */
+	while (n < cap && (ent = readdir(d)) != NULL) {
+		long pid = strtol(ent->d_name, NULL, 10);
+		ssize_t len;
+		int fd;
+
+		if (pid <= 0 || pid == (long)getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		len = read(fd, env, sizeof(env));
+		close(fd);
+		/* entries are NUL-separated: match a whole one */
+		for (char *p = env, *end = env + (len > 0 ? len : 0); p < end; p += strlen(p) + 1) {
+			if ((size_t)(end - p) >= nl && memcmp(p, needle, nl) == 0) {
+				out[n++] = (pid_t)pid;
+				break;
+			}
+			if (!memchr(p, '\0', (size_t)(end - p)))
+				break; /* a last entry cut by the buffer */
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+void pd_stop_processes(const pid_t *pids, size_t n, unsigned grace_ms)
+{
+	long deadline = now_ms() + (long)grace_ms;
+	struct timespec tick = {0, 20 * 1000000L};
+	size_t i;
+	bool alive = true;
+
+	for (i = 0; i < n; i++) {
+		pid_t g = getpgid(pids[i]);
+
+		if (g > 1)
+			killpg(g, SIGTERM);
+		kill(pids[i], SIGTERM);
+	}
+	while (alive && now_ms() < deadline) {
+		nanosleep(&tick, NULL);
+		for (alive = false, i = 0; i < n; i++)
+			alive = alive || kill(pids[i], 0) == 0;
+	}
+	for (i = 0; alive && i < n; i++) {
+		pid_t g = getpgid(pids[i]);
+
+		if (g > 1)
+			killpg(g, SIGKILL);
+		kill(pids[i], SIGKILL);
 	}
 }
 

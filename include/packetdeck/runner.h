@@ -70,6 +70,15 @@ void pd_child_free(pd_child *c);
 int pd_become_subreaper(void);
 void pd_reap_orphans(void);
 
+/* The processes whose environment holds PACKETDECK_RUN_ID=`run_id`: the
+ * runners (and their children) of that run, found through /proc. Up to
+ * `cap` pids into `out`; returns how many. */
+size_t pd_find_run_processes(const char *run_id, pid_t *out, size_t cap);
+
+/* Stop those processes' groups: SIGTERM, then SIGKILL to whatever is left
+ * after `grace_ms`. They are not our children: nothing is reaped. */
+void pd_stop_processes(const pid_t *pids, size_t n, unsigned grace_ms);
+
 /* "exit status 3", "killed by SIGTERM", for messages. */
 const char *pd_wait_status_text(int wstatus, char buf[64]);
 

@@ -156,6 +156,20 @@ pd status "$D"; expect_out "→ Track 2: t2 (next, interrupted after task 2.1)"
 sed -i "s|sleep 118 \& sleep 118; ||" "$D/track-2.md"
 : >"$TRACE"; run "$D" --resume; expect_rc 0; trace_is "2.2 3.1 3.2 4.1 4.2 "
 
+t_begin "a crashed run's leftover runner is recognised by its run id and stopped"
+world crash
+# an agent-style runner that works slowly; the run is killed with SIGKILL (a crash)
+setsid "$PD" run "$D" --runner "sleep 303" >"$T_TMP/crash.out" 2>&1 </dev/null & crashed=$!
+for _ in $(seq 100); do pgrep -f "^sleep 303" >/dev/null && break; sleep 0.05; done
+leftover=$(pgrep -f "^sleep 303")
+[ -n "$leftover" ] || t_fail "the runner never started: $(cat "$T_TMP/crash.out")"
+kill -KILL "$crashed"; wait "$crashed" 2>/dev/null
+sleep 0.2; kill -0 "$leftover" 2>/dev/null || t_fail "the runner did not outlive the crash (nothing to test)"
+run "$D" --runner "bash $HERE/fake_agent.sh agent {packet} {track}"; expect_rc 0
+grep -q "^notice: took over the run lock of pid $crashed on " "$T_TMP/out" || t_fail "takeover notice"
+grep -q "^notice: stopping 1 leftover process of run [0-9a-f]*: $leftover$" "$T_TMP/out" || t_fail "leftover notice"
+sleep 0.2; pgrep -f "^sleep 303" >/dev/null && t_fail "the leftover runner still runs"
+
 t_begin "--handoff stop writes handoff.md and exits 5; running again continues"
 world handoff; run "$D" --handoff stop; expect_rc 5; trace_is "1.1 1.2 "
 grep -q "^    packetdeck run $D$" "$D/.packetdeck/handoff.md" || t_fail "command"
