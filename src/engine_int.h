@@ -41,6 +41,9 @@ struct pd_engine {
 	int exit_status;
 	char failure[600], failure_task[PD_TASK_ID_MAX + 1];
 	char *handoff_path;
+	char last_line[256];          /* the runner's last line of output, for messages */
+	size_t last_len;              /* of the line being received */
+	char partial[256];
 };
 
 void pd_engine_emit(pd_engine *e, pd_event *ev);

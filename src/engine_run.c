@@ -127,7 +127,8 @@ void pd_engine_start_track(pd_engine *e)
 	ev.track = t->id;
 	ev.runner = e->o.runner;
 	pd_engine_emit(e, &ev);
-	e->seen_task[0] = '\0';
+	e->seen_task[0] = e->last_line[0] = '\0';
+	e->last_len = 0;
 	remember_checkpoint(e, false);
 	/* every runner gets its worktree prepared, not only the built-in one */
 	if (!repo || pd_worktree_prepare(repo, t->worktree_path, t->branch,
@@ -181,6 +182,25 @@ done:
 	free(lock);
 }
 
+/* Keep the last complete, non-blank line of output, for failure messages. */
+static void note_lines(pd_engine *e, const char *data, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char c = data[i];
+
+		if (c == '\n') {
+			e->partial[e->last_len] = '\0';
+			if (e->last_len > 0 && strspn(e->partial, " \t\r") < e->last_len)
+				memcpy(e->last_line, e->partial, e->last_len + 1);
+			e->last_len = 0;
+		} else if (e->last_len + 1 < sizeof(e->partial) && (unsigned char)c >= 0x20) {
+			e->partial[e->last_len++] = c;
+		}
+	}
+}
+
 void pd_engine_drain_output(pd_engine *e)
 {
 	char buf[65536];
@@ -190,6 +210,7 @@ void pd_engine_drain_output(pd_engine *e)
 	while (fd >= 0 && ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))) {
 		if (n <= 0)
 			continue;
+		note_lines(e, buf, (size_t)n);
 		if (e->log_fd >= 0 && write(e->log_fd, buf, (size_t)n) < 0)
 			(void)0;
 		if (e->o.on_output)
@@ -254,8 +275,11 @@ static void track_ended(pd_engine *e, int ws)
 			return;
 		}
 	}
-	snprintf(msg, sizeof(msg), "the runner failed (%s); see %s/track-%ld.log",
-		 pd_wait_status_text(ws, how), e->state_dir, t->id);
+	if (e->last_line[0])
+		snprintf(msg, sizeof(msg), "the runner failed (%s): %s (the whole output: %s/track-%ld.log)",
+			 pd_wait_status_text(ws, how), e->last_line, e->state_dir, t->id);
+	else
+		snprintf(msg, sizeof(msg), "the runner failed (%s) without output", pd_wait_status_text(ws, how));
 	pd_engine_failed(e, NULL, msg, WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws), true);
 }
 

@@ -71,6 +71,12 @@ sed -i "s|^Run: echo 2.2-broken; exit 4|Run: echo 2.2 >> $TRACE|" "$D/track-2.md
 : >"$TRACE"; run "$D" --resume; expect_rc 0
 trace_is "2.2 3.1 3.2 4.1 4.2 "
 
+t_begin "run --resume with a corrupt checkpoint halts with the runner's reason"
+world corrupt; printf '{"track": 1, "last_comp' >"$D/track-1.checkpoint.json"
+run "$D" --resume; expect_rc 1; trace_is ""
+grep -q "^Track 1 (t1) failed: the runner failed (exit status 2): packetdeck packet: cannot resume: $D/track-1.checkpoint.json" "$T_TMP/err" \
+  || t_fail "message"
+
 t_begin "a track executed elsewhere: abort exits 3"
 world held; mkdir -p "$D/.packetdeck"
 printf '{"pid":4242,"host":"there","since":"2026-01-05T12:00:00Z"}' >"$D/.packetdeck/track-1.lock"
