@@ -34,6 +34,11 @@ int cli_run(int argc, char **argv);
  * on stdout. */
 void cli_print_event(const pd_event *e, bool json);
 
+/* Catch SIGINT, SIGTERM and SIGHUP: each writes its number as a byte to a
+ * pipe whose read end (non-blocking) is returned, for the core to poll. The
+ * handlers do nothing else. -1 if the pipe cannot be made. */
+int cli_catch_signals(void);
+
 /* A non-negative whole number of seconds from an option, or -1. */
 long cli_seconds(const char *text);
 

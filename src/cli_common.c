@@ -1,6 +1,12 @@
 /* cli_common.c - argument parsing, loading and error printing for commands. */
+#define _GNU_SOURCE /* pipe2 */
 #include "cli.h"
 #include "packetdeck/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -122,4 +128,31 @@ long cli_seconds(const char *text)
 		return -1;
 	v = strtol(text, &end, 10);
 	return *end || v < 0 || v > 31L * 24 * 3600 ? -1 : v;
+}
+
+static int stop_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	if (write(stop_pipe[1], &c, 1) < 0)
+		(void)0; /* the pipe is full: a stop is pending already */
+	errno = saved;
+}
+
+int cli_catch_signals(void)
+{
+	struct sigaction sa;
+
+	if (stop_pipe[0] < 0 && pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	return stop_pipe[0];
 }

@@ -2,15 +2,11 @@
  * track with the built-in runner, as the seed's /execute-work-packet does:
  * parse, manifest, dependency gate (wait or abort), worktree, resume
  * point, tasks with a checkpoint after each, completion marker. */
-#define _GNU_SOURCE /* pipe2 */
 #include "cli.h"
 #include "packetdeck/exec.h"
 #include "packetdeck/gate.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,33 +38,7 @@ static const char help[] =
 	"3 aborted (blocked dependency, wait timeout, signal), 4 the track is being\n"
 	"executed by another process.\n";
 
-static int stop_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-	int saved = errno;
-	char c = (char)sig;
-
-	if (write(stop_pipe[1], &c, 1) < 0)
-		(void)0; /* the pipe is full: a stop is already pending */
-	errno = saved;
-}
-
-/* Signals only write a byte; the core polls the other end. */
-static int catch_signals(void)
-{
-	struct sigaction sa;
-
-	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	return 0;
-}
+static int stop_fd = -1;
 
 typedef struct printing {
 	bool json, tasks_only;
@@ -138,7 +108,7 @@ static int gate(const pd_pktdir *pd, size_t index, const char *mode, long poll_s
 	}
 	go.poll_s = (unsigned)poll_s;
 	go.timeout_s = (unsigned)timeout_s;
-	go.stop_fd = stop_pipe[0];
+	go.stop_fd = stop_fd;
 	go.on_event = on_event;
 	go.ctx = pr;
 	error = pd_gate_wait(pd, index, &go);
@@ -199,7 +169,7 @@ int cli_packet(int argc, char **argv)
 			return PD_EXIT_USAGE;
 		index = (long)at;
 	}
-	if (catch_signals() != 0) {
+	if ((stop_fd = cli_catch_signals()) < 0) {
 		fprintf(stderr, "packetdeck packet: cannot make a pipe\n");
 		pd_pktdir_free(pd);
 		return PD_EXIT_USAGE;
@@ -209,7 +179,7 @@ int cli_packet(int argc, char **argv)
 	if (status != PD_EXIT_OK)
 		goto done;
 	eo.resume = resume;
-	eo.stop_fd = stop_pipe[0];
+	eo.stop_fd = stop_fd;
 	eo.run_id = getenv("PACKETDECK_RUN_ID");
 	eo.on_event = on_event;
 	eo.ctx = &pr;

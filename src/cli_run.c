@@ -2,7 +2,7 @@
  * drives the engine with poll(), answers its questions from the options
  * (without a terminal every "ask" takes its documented default) and prints
  * events as lines or JSON. */
-#define _GNU_SOURCE /* pipe2 */
+#define _GNU_SOURCE /* open_memstream, sigabbrev_np */
 #include "cli.h"
 #include "packetdeck/engine.h"
 
@@ -67,18 +67,6 @@ static char *full_help(void)
 	fputs(help_end, f);
 	fclose(f);
 	return text;
-}
-
-static int stop_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-	int saved = errno;
-	char c = (char)sig;
-
-	if (write(stop_pipe[1], &c, 1) < 0)
-		(void)0;
-	errno = saved;
 }
 
 typedef struct driver {
@@ -180,8 +168,7 @@ int cli_run(int argc, char **argv)
 	driver drv;
 	bool interactive;
 	long poll_s, timeout_s;
-	struct sigaction sa;
-	int status;
+	int status, stop_fd = -1;
 
 	{
 		char *text = full_help();
@@ -215,17 +202,11 @@ int cli_run(int argc, char **argv)
 	eo.on_event = on_event;
 	eo.on_output = on_output;
 	eo.ctx = &drv;
-	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0 || pd_engine_new(&e, pd, &eo) < 0) {
+	if ((stop_fd = cli_catch_signals()) < 0 || pd_engine_new(&e, pd, &eo) < 0) {
 		fprintf(stderr, "packetdeck run: %s\n", pd_error_last());
 		pd_pktdir_free(pd);
 		return PD_EXIT_USAGE;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	if (pd_engine_start(e) < 0) {
 		bool locked = strstr(pd_error_last(), " is held by ") != NULL;
 
@@ -262,14 +243,14 @@ int cli_run(int argc, char **argv)
 			continue;
 		}
 		nfds = pd_engine_pollfds(e, fds, &timeout);
-		fds[nfds] = (struct pollfd){stop_pipe[0], POLLIN, 0};
+		fds[nfds] = (struct pollfd){stop_fd, POLLIN, 0};
 		if (poll(fds, nfds + 1, timeout) < 0 && errno != EINTR)
 			break;
 		if (fds[nfds].revents & POLLIN) {
 			char sig = 0;
 			char why[32];
 
-			if (read(stop_pipe[0], &sig, 1) < 0)
+			if (read(stop_fd, &sig, 1) < 0)
 				sig = SIGTERM;
 			snprintf(why, sizeof(why), "stopped by SIG%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
 			pd_engine_interrupt(e, why);

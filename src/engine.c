@@ -237,11 +237,9 @@ int pd_engine_start(pd_engine *e)
 	}
 	if (stale.pid) {
 		pd_event ev = PD_EVENT_INIT(PD_EV_NOTICE);
-		char text[400], msg[600];
+		char msg[600];
 
-		snprintf(msg, sizeof(msg), "took over the run lock of %s, which is no longer running",
-			 pd_lockinfo_text(&stale, text, sizeof(text)));
-		ev.message = msg;
+		ev.message = pd_lock_takeover_text(&stale, "run lock", msg, sizeof(msg));
 		pd_engine_emit(e, &ev);
 		stop_leftovers(e, stale.run_id);
 	}

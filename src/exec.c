@@ -302,11 +302,9 @@ int pd_exec_track(const pd_pktdir *pd, size_t index, const pd_exec_options *o,
 		goto done;
 	if (stale.pid) {
 		pd_event e = PD_EVENT_INIT(PD_EV_NOTICE);
-		char text[400], msg[512];
+		char msg[600];
 
-		snprintf(msg, sizeof(msg), "took over the lock of %s, which is no longer running",
-			 pd_lockinfo_text(&stale, text, sizeof(text)));
-		e.message = msg;
+		e.message = pd_lock_takeover_text(&stale, "lock", msg, sizeof(msg));
 		emit(&x, &e);
 	}
 	pd_lockinfo_clear(&stale);

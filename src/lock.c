@@ -58,6 +58,16 @@ const char *pd_lockinfo_text(const pd_lockinfo *l, char *buf, unsigned cap)
 	return buf;
 }
 
+const char *pd_lock_takeover_text(const pd_lockinfo *stale, const char *what, char *buf,
+				  unsigned cap)
+{
+	char holder[400];
+
+	snprintf(buf, cap, "took over the %s of %s, which is no longer running", what,
+		 pd_lockinfo_text(stale, holder, sizeof(holder)));
+	return buf;
+}
+
 static int write_holder(int fd, const char *run_id)
 {
 	char host[256] = "", now[21], *text;

@@ -37,6 +37,11 @@ int pd_lock_probe(pd_lockinfo *out, const char *lock_path);
 
 void pd_lockinfo_clear(pd_lockinfo *l);
 
+/* "took over the WHAT of pid 123 on host since ..., which is no longer
+ * running" into buf: the notice for a stale lock taken over. */
+const char *pd_lock_takeover_text(const pd_lockinfo *stale, const char *what, char *buf,
+				  unsigned cap);
+
 /* "pid 123 on host since 2026-...Z" into buf. */
 const char *pd_lockinfo_text(const pd_lockinfo *l, char *buf, unsigned cap);
 
