@@ -15,6 +15,8 @@
 #include "packetdeck/watch.h"
 #include "engine_int.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -50,14 +52,6 @@ const char *pd_runner_preset(const char *name)
 		if (strcmp(presets[i].name, name) == 0)
 			return presets[i].template;
 	return NULL;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 static const pd_track *cur_track(const pd_engine *e)
@@ -157,7 +151,7 @@ int pd_engine_new(pd_engine **out, const pd_pktdir *pd, const pd_engine_options 
 	e->st = ST_NEXT;
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		for (i = 0; i < sizeof(rnd); i++)
-			rnd[i] = (unsigned char)(now_ms() >> (i * 3)) ^ (unsigned char)getpid();
+			rnd[i] = (unsigned char)(pd_now_ms() >> (i * 3)) ^ (unsigned char)getpid();
 	for (i = 0; i < sizeof(rnd); i++)
 		sprintf(e->run_id + 2 * i, "%02x", rnd[i]);
 	if (asprintf(&e->state_dir, "%s/" PD_STATE_DIR, pd->manifest->dir) < 0) {
@@ -389,9 +383,9 @@ int pd_engine_answer(pd_engine *e, pd_answer a)
 		return 0;
 	}
 	if (e->st == ST_BLOCKED && a == PD_ANSWER_WAIT) {
-		e->wait_deadline = now_ms() + (long)e->o.wait_timeout_s * 1000L;
+		e->wait_deadline = pd_now_ms() + (long)e->o.wait_timeout_s * 1000L;
 		pd_timestamp(e->deadline_text, time(NULL) + (time_t)e->o.wait_timeout_s);
-		e->next_poll = now_ms();
+		e->next_poll = pd_now_ms();
 		e->st = ST_WAITING;
 		pd_engine_wait_tick(e, false);
 		return 0;
@@ -414,7 +408,7 @@ int pd_engine_answer(pd_engine *e, pd_answer a)
 /* Waiting: recheck now if `changed` or the poll interval is due. */
 void pd_engine_wait_tick(pd_engine *e, bool changed)
 {
-	long now = now_ms();
+	long now = pd_now_ms();
 
 	if (!changed && now < e->next_poll && now < e->wait_deadline)
 		return;

@@ -2,6 +2,7 @@
  * output to the log, turn checkpoint files into events, judge its exit. */
 #define _GNU_SOURCE /* asprintf */
 #include "engine_int.h"
+#include "clock.h"
 #include "packetdeck/exec.h"
 #include "packetdeck/gitwt.h"
 #include "packetdeck/pathutil.h"
@@ -47,22 +48,6 @@ static int runner_argv(pd_engine *e, char ***argv)
 	snprintf(id, sizeof(id), "%ld", t->id);
 	return pd_template_expand(argv, template ? template : e->o.runner, vars,
 				  sizeof(vars) / sizeof(*vars));
-}
-
-static char **runner_env(const pd_engine *e)
-{
-	const pd_track *t = cur_track(e);
-	char **env = calloc(6, sizeof(char *));
-
-	if (env && (asprintf(&env[0], "PACKETDECK_TRACK=%ld", t->id) < 0 ||
-		    asprintf(&env[1], "PACKETDECK_PACKET_DIR=%s", e->pd->manifest->dir_real) < 0 ||
-		    asprintf(&env[2], "PACKETDECK_WORKTREE=%s", t->worktree_path) < 0 ||
-		    asprintf(&env[3], "PACKETDECK_PACKET=%s", t->packet_path) < 0 ||
-		    asprintf(&env[4], "PACKETDECK_RUN_ID=%s", e->run_id) < 0)) {
-		pd_argv_free(env);
-		return NULL;
-	}
-	return env;
 }
 
 /* "=== TIMESTAMP what ===" into the track's log. */
@@ -120,7 +105,7 @@ void pd_engine_start_track(pd_engine *e)
 {
 	const pd_track *t = cur_track(e);
 	pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_STARTED);
-	char *repo = pd_exec_repo(e->pd->manifest), **argv = NULL, **env = NULL, *lock = NULL;
+	char *repo = pd_manifest_root(e->pd->manifest), **argv = NULL, **env = NULL, *lock = NULL;
 	pd_spawn_options so;
 	int error;
 
@@ -147,7 +132,7 @@ void pd_engine_start_track(pd_engine *e)
 			goto done;
 		}
 	}
-	if ((error = runner_argv(e, &argv)) < 0 || !(env = runner_env(e))) {
+	if ((error = runner_argv(e, &argv)) < 0 || !(env = pd_track_env(e->pd->manifest, t, e->run_id, NULL))) {
 		pd_engine_failed(e, NULL, error < 0 ? pd_error_last() : "out of memory", 0, false);
 		goto done;
 	}
@@ -286,7 +271,6 @@ static void track_ended(pd_engine *e, int ws)
 size_t pd_engine_pollfds(pd_engine *e, struct pollfd *fds, int *timeout_ms)
 {
 	size_t n = 0;
-	struct timespec ts;
 
 	*timeout_ms = -1;
 	if (e->st == ST_RUNNING) {
@@ -300,10 +284,8 @@ size_t pd_engine_pollfds(pd_engine *e, struct pollfd *fds, int *timeout_ms)
 		else if (*timeout_ms < 0 || *timeout_ms > 1000)
 			*timeout_ms = 1000; /* no inotify: rescan for checkpoints */
 	} else if (e->st == ST_WAITING) {
-		long now;
+		long now = pd_now_ms();
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 		if (e->watch && pd_watch_fd(e->watch) >= 0)
 			fds[n++] = (struct pollfd){pd_watch_fd(e->watch), POLLIN, 0};
 		*timeout_ms = (int)((e->next_poll < e->wait_deadline ? e->next_poll : e->wait_deadline) - now);

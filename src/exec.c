@@ -72,15 +72,6 @@ static void PD_PRINTF(4, 5) fail(exec *x, const char *task, int status, const ch
 	emit(x, &e);
 }
 
-char *pd_exec_repo(const pd_manifest *m)
-{
-	if (!m->project_root)
-		return strdup(m->dir_real);
-	if (m->project_root[0] == '/')
-		return strdup(m->project_root);
-	return pd_path_join(m->dir_real, m->project_root);
-}
-
 /* Wait for the command, or for stop_fd. 1: exited (*ws set); 0: stopped. */
 static int wait_or_stop(exec *x, pd_child *c, int *ws)
 {
@@ -225,26 +216,25 @@ static int check_commands(const exec *x, size_t start)
 	return 0;
 }
 
-static char **command_env(const exec *x, const char *task)
+char **pd_track_env(const pd_manifest *m, const pd_track *t, const char *run_id,
+		    const char *task)
 {
-	char **env = calloc(8, sizeof(char *));
+	char **env = calloc(7, sizeof(char *));
 	int k = 0;
 
 	if (!env)
 		return NULL;
-	if (asprintf(&env[k++], "PACKETDECK_TRACK=%ld", x->t->id) < 0 ||
-	    asprintf(&env[k++], "PACKETDECK_PACKET_DIR=%s", x->pd->manifest->dir_real) < 0 ||
-	    asprintf(&env[k++], "PACKETDECK_WORKTREE=%s", x->t->worktree_path) < 0 ||
-	    asprintf(&env[k++], "PACKETDECK_PACKET=%s", x->t->packet_path) < 0 ||
-	    asprintf(&env[k++], "PACKETDECK_TASK=%s", task) < 0 ||
-	    (x->o->run_id && asprintf(&env[k++], "PACKETDECK_RUN_ID=%s", x->o->run_id) < 0))
-		env[k - 1] = NULL;
+	if (asprintf(&env[k++], "PACKETDECK_TRACK=%ld", t->id) < 0 ||
+	    asprintf(&env[k++], "PACKETDECK_PACKET_DIR=%s", m->dir_real) < 0 ||
+	    asprintf(&env[k++], "PACKETDECK_WORKTREE=%s", t->worktree_path) < 0 ||
+	    asprintf(&env[k++], "PACKETDECK_PACKET=%s", t->packet_path) < 0 ||
+	    (task && asprintf(&env[k++], "PACKETDECK_TASK=%s", task) < 0) ||
+	    (run_id && asprintf(&env[k++], "PACKETDECK_RUN_ID=%s", run_id) < 0)) {
+		env[k - 1] = NULL; /* asprintf left it undefined */
+		pd_argv_free(env);
+		return NULL;
+	}
 	return env;
-}
-
-static void free_env(char **env)
-{
-	pd_argv_free(env);
 }
 
 static int run_tasks(exec *x, size_t start)
@@ -254,7 +244,7 @@ static int run_tasks(exec *x, size_t start)
 	for (i = start; i < x->p->ntasks; i++) {
 		const pd_task *task = &x->p->tasks[i];
 		pd_event e = PD_EVENT_INIT(PD_EV_TASK_STARTED);
-		char **env = command_env(x, task->id);
+		char **env = pd_track_env(x->pd->manifest, x->t, x->o->run_id, task->id);
 		int r = 1;
 
 		if (!env)
@@ -264,7 +254,7 @@ static int run_tasks(exec *x, size_t start)
 		emit(x, &e);
 		for (k = 0; k < task->ncommands && r == 1; k++)
 			r = run_command(x, task, k, env);
-		free_env(env);
+		pd_argv_free(env);
 		if (r != 1)
 			return 0; /* failed or stopped: recorded in res */
 		if (checkpoint(x, i) < 0)
@@ -290,7 +280,7 @@ int pd_exec_track(const pd_pktdir *pd, size_t index, const pd_exec_options *o,
 		return error;
 	if (asprintf(&state_dir, "%s/" PD_STATE_DIR, pd->manifest->dir) < 0 ||
 	    !(lock_path = pd_state_file(pd->manifest->dir, x.t->id, "lock")) ||
-	    !(repo = pd_exec_repo(pd->manifest))) {
+	    !(repo = pd_manifest_root(pd->manifest))) {
 		error = pd_error_set(PD_ENOMEM, "out of memory");
 		goto done;
 	}

@@ -3,6 +3,8 @@
 #include "packetdeck/state.h"
 #include "packetdeck/watch.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -33,18 +35,10 @@ int pd_gate_missing(long **ids, size_t *n, const pd_pktdir *pd, size_t index)
 	return 0;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 int pd_gate_wait(const pd_pktdir *pd, size_t index, const pd_gate_options *o)
 {
 	pd_gate_options defaults = PD_GATE_OPTIONS_INIT;
-	long start = now_ms(), deadline, next_poll;
+	long start = pd_now_ms(), deadline, next_poll;
 	char deadline_text[21];
 	pd_watch *w = NULL;
 	int error;
@@ -67,7 +61,7 @@ int pd_gate_wait(const pd_pktdir *pd, size_t index, const pd_gate_options *o)
 		free(missing);
 		if (n == 0)
 			break; /* error is 0 */
-		now = now_ms();
+		now = pd_now_ms();
 		if (now >= deadline) {
 			error = pd_error_set(PD_ETIMEOUT, "dependencies still missing after %u s",
 					     o->timeout_s);

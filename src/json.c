@@ -213,3 +213,10 @@ int pd_json_string(const cJSON *object, const char *key, const char **out)
 	*out = item->valuestring;
 	return 1;
 }
+
+char *pd_json_strdup(const cJSON *object, const char *key)
+{
+	const char *s;
+
+	return pd_json_string(object, key, &s) == 1 ? strdup(s) : NULL;
+}

@@ -24,6 +24,10 @@ int pd_json_parse(cJSON **out, const char *buf, size_t len, const char *file, in
  * valueint saturates and 1e400 is infinity). */
 bool pd_json_int(const cJSON *item, int64_t min, int64_t max, int64_t *out);
 
+/* A copy of a string member, or NULL when absent, not a string, or out
+ * of memory. */
+char *pd_json_strdup(const cJSON *object, const char *key);
+
 /* The name of a JSON value's type, for messages ("string", "number", ...). */
 const char *pd_json_type(const cJSON *item);
 

@@ -198,14 +198,8 @@ int pd_layout_make(pd_layout **out, const pd_dag *g)
 		for (i = l->layer_start[L]; i < l->layer_start[L + 1]; i++)
 			l->pos[l->order[i]] = i - l->layer_start[L];
 	l->crossings = best;
-	free(fill);
-	free(edges);
-	free(lows);
-	free(tmp);
-	free(keys);
-	free(best_order);
 	*out = l;
-	return 0;
+	l = NULL;
 nomem:
 	free(fill);
 	free(edges);
@@ -213,6 +207,8 @@ nomem:
 	free(tmp);
 	free(keys);
 	free(best_order);
+	if (!l)
+		return 0;
 	pd_layout_free(l);
 	return pd_error_set(PD_ENOMEM, "out of memory");
 }

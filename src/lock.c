@@ -21,13 +21,6 @@ struct pd_lock {
 
 #define LOCK_MAX_BYTES 4096
 
-static char *copy_string(const cJSON *obj, const char *key)
-{
-	const char *s;
-
-	return pd_json_string(obj, key, &s) == 1 ? strdup(s) : NULL;
-}
-
 /* The holder recorded in the file open as fd (best effort: a lock file
  * with garbage in it is still a lock). */
 static void read_holder(int fd, pd_lockinfo *out)
@@ -43,9 +36,9 @@ static void read_holder(int fd, pd_lockinfo *out)
 	if (pd_json_parse(&root, buf, (size_t)n, "lock", 4) == 0 && cJSON_IsObject(root)) {
 		if (pd_json_int(pd_json_get(root, "pid"), 1, 4194304, &pid))
 			out->pid = (long)pid;
-		out->host = copy_string(root, "host");
-		out->since = copy_string(root, "since");
-		out->run_id = copy_string(root, "run_id");
+		out->host = pd_json_strdup(root, "host");
+		out->since = pd_json_strdup(root, "since");
+		out->run_id = pd_json_strdup(root, "run_id");
 	}
 	cJSON_Delete(root);
 }

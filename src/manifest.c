@@ -209,9 +209,7 @@ done:
 	free(real);
 }
 
-/* The directory relative worktrees are taken from: project_root, else the
- * packet dir. */
-static char *worktree_base(const pd_manifest *m)
+char *pd_manifest_root(const pd_manifest *m)
 {
 	char *joined, *clean;
 
@@ -338,7 +336,7 @@ static void load_tracks(loader *l, const cJSON *root)
 	m->ntracks = n;
 	cJSON_ArrayForEach(item, tracks)
 		load_track(l, &m->tracks[i], item, i), i++;
-	wt_base = worktree_base(m);
+	wt_base = pd_manifest_root(m);
 	for (i = 0; i < n; i++) {
 		jpath at = {"tracks", (long)i, "worktree", -1};
 

@@ -7,6 +7,8 @@
 #include "packetdeck/runner.h"
 #include "packetdeck/error.h"
 
+#include "clock.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -361,14 +363,6 @@ int pd_child_wait(pd_child *c, bool block, int *wstatus)
 	return 1;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Is anyone left in the group? */
 static bool group_alive(pid_t pgid)
 {
@@ -377,7 +371,7 @@ static bool group_alive(pid_t pgid)
 
 int pd_child_stop(pd_child *c, unsigned grace_ms)
 {
-	long deadline = now_ms() + (long)grace_ms;
+	long deadline = pd_now_ms() + (long)grace_ms;
 	struct timespec tick = {0, 10 * 1000000L};
 
 	killpg(c->pid, SIGTERM);
@@ -387,7 +381,7 @@ int pd_child_stop(pd_child *c, unsigned grace_ms)
 		reap_group(c->pid);
 		if (c->reaped && !group_alive(c->pid))
 			break;
-		if (now_ms() >= deadline) {
+		if (pd_now_ms() >= deadline) {
 			killpg(c->pid, SIGKILL);
 			break;
 		}
@@ -396,7 +390,7 @@ int pd_child_stop(pd_child *c, unsigned grace_ms)
 	pd_child_wait(c, true, NULL);
 	/* the group's last members die at SIGKILL; collect them (bounded: a
 	 * process stuck in the kernel must not hang us) */
-	for (deadline = now_ms() + 2000; group_alive(c->pid) && now_ms() < deadline;) {
+	for (deadline = pd_now_ms() + 2000; group_alive(c->pid) && pd_now_ms() < deadline;) {
 		reap_group(c->pid);
 		nanosleep(&tick, NULL);
 	}
@@ -483,7 +477,7 @@ size_t pd_find_run_processes(const char *run_id, pid_t *out, size_t cap)
 
 void pd_stop_processes(const pid_t *pids, size_t n, unsigned grace_ms)
 {
-	long deadline = now_ms() + (long)grace_ms;
+	long deadline = pd_now_ms() + (long)grace_ms;
 	struct timespec tick = {0, 20 * 1000000L};
 	size_t i;
 	bool alive = true;
@@ -495,7 +489,7 @@ void pd_stop_processes(const pid_t *pids, size_t n, unsigned grace_ms)
 			killpg(g, SIGTERM);
 		kill(pids[i], SIGTERM);
 	}
-	while (alive && now_ms() < deadline) {
+	while (alive && pd_now_ms() < deadline) {
 		nanosleep(&tick, NULL);
 		for (alive = false, i = 0; i < n; i++)
 			alive = alive || kill(pids[i], 0) == 0;

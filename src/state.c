@@ -91,13 +91,6 @@ static cJSON *read_object(const char *path, pd_file_state *state, char **problem
 	return root;
 }
 
-static char *copy_string(const cJSON *obj, const char *key)
-{
-	const char *s;
-
-	return pd_json_string(obj, key, &s) == 1 ? strdup(s) : NULL;
-}
-
 static void corrupt(pd_file_state *state, char **problem, const char *path, const char *why)
 {
 	*state = PD_FILE_CORRUPT;
@@ -141,8 +134,8 @@ int pd_marker_read(pd_marker *out, const char *packet_dir, long track)
 
 		if (has == 1 && strcmp(status, "complete") == 0) {
 			out->state = PD_FILE_OK;
-			out->commit = copy_string(root, "commit");
-			out->timestamp = copy_string(root, "timestamp");
+			out->commit = pd_json_strdup(root, "commit");
+			out->timestamp = pd_json_strdup(root, "timestamp");
 		} else if (has == 1) {
 			char why[160];
 
@@ -177,9 +170,9 @@ int pd_checkpoint_read(pd_checkpoint *out, const char *packet_dir, long track)
 	root = read_either(current, legacy, &out->path, &out->state, &out->problem, &out->mtime);
 	if (root) {
 		next = pd_json_get(root, "next_task");
-		out->last_completed_task = copy_string(root, "last_completed_task");
-		out->commit = copy_string(root, "commit");
-		out->timestamp = copy_string(root, "timestamp");
+		out->last_completed_task = pd_json_strdup(root, "last_completed_task");
+		out->commit = pd_json_strdup(root, "commit");
+		out->timestamp = pd_json_strdup(root, "timestamp");
 		if (!pd_json_int(pd_json_get(root, "track"), 0, 2147483647, &t))
 			corrupt(&out->state, &out->problem, out->path, "\"track\" is not a track id");
 		else if ((out->track = (long)t) != track)
@@ -214,9 +207,9 @@ int pd_failure_read(pd_failure *out, const char *packet_dir, long track)
 	root = read_object(path, &out->state, &out->problem, &out->mtime);
 	if (root) {
 		out->path = strdup(path);
-		out->task = copy_string(root, "task");
-		out->message = copy_string(root, "message");
-		out->timestamp = copy_string(root, "timestamp");
+		out->task = pd_json_strdup(root, "task");
+		out->message = pd_json_strdup(root, "message");
+		out->timestamp = pd_json_strdup(root, "timestamp");
 		if (pd_json_int(pd_json_get(root, "exit_status"), -1000, 1000, &v))
 			out->exit_status = (int)v;
 		if (!pd_json_int(pd_json_get(root, "track"), 0, 2147483647, &v) || v != track)

@@ -56,8 +56,10 @@ typedef struct pd_exec_result {
 int pd_exec_track(const pd_pktdir *pd, size_t index, const pd_exec_options *o,
 		  pd_exec_result *res);
 
-/* The repository worktrees are made in: project_root if the manifest has
- * one, else the packet dir (git looks upward from there). Malloc'd. */
-char *pd_exec_repo(const pd_manifest *m);
+/* The variables every runner and command gets: PACKETDECK_TRACK,
+ * _PACKET_DIR, _WORKTREE, _PACKET, and _TASK and _RUN_ID when not NULL.
+ * A NULL-terminated list of "NAME=value" (free with pd_argv_free). */
+char **pd_track_env(const pd_manifest *m, const pd_track *t, const char *run_id,
+		    const char *task);
 
 #endif

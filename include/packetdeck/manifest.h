@@ -62,6 +62,12 @@ typedef struct pd_manifest {
  * can report their problems too; other codes for I/O or memory failures. */
 int pd_manifest_load(pd_manifest **out, const char *packet_dir, pd_diags *diags);
 
+/* The project's root, absolute and clean: project_root (taken relative to
+ * the packet dir when relative), or else the packet dir. Relative worktrees
+ * are resolved from it, and worktrees are created in its repository.
+ * Malloc'd; NULL when out of memory. */
+char *pd_manifest_root(const pd_manifest *m);
+
 void pd_manifest_free(pd_manifest *m);
 
 #endif
