@@ -11,30 +11,26 @@
 
 #include <cJSON.h>
 
+#include "packetdeck/engine.h"
 #include "packetdeck/event.h"
 #include "packetdeck/pktdir.h"
-
-/* Exit statuses (DESIGN §4), documented in the README. */
-enum {
-	PD_EXIT_OK = 0,      /* all complete, or valid */
-	PD_EXIT_FAILED = 1,  /* a track failed */
-	PD_EXIT_USAGE = 2,   /* invalid input or usage */
-	PD_EXIT_ABORTED = 3, /* user, blocked dependency, wait timeout, signal */
-	PD_EXIT_LOCKED = 4,  /* packet dir locked by another run */
-	PD_EXIT_HANDOFF = 5  /* stopped for handoff */
-};
 
 int cli_validate(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_plan(int argc, char **argv);
 int cli_packet(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_watch(int argc, char **argv);
+
+/* Can the dashboard run? Not --json/--no-tui, stdin and stdout a terminal,
+ * not CI, not TERM=dumb. */
+bool cli_has_terminal(bool json, bool no_tui);
 
 /* Print an event: a plain line (or none), or with `json` one JSON line,
  * on stdout. */
 void cli_print_event(const pd_event *e, bool json);
 
-/* Catch SIGINT, SIGTERM and SIGHUP: each writes its number as a byte to a
+/* Catch SIGINT, SIGTERM, SIGHUP and SIGQUIT: each writes its number as a byte to a
  * pipe whose read end (non-blocking) is returned, for the core to poll. The
  * handlers do nothing else. -1 if the pipe cannot be made. */
 int cli_catch_signals(void);

@@ -154,5 +154,14 @@ int cli_catch_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 	return stop_pipe[0];
+}
+
+bool cli_has_terminal(bool json, bool no_tui)
+{
+	const char *term = getenv("TERM");
+
+	return !json && !no_tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !getenv("CI") &&
+	       !(term && strcmp(term, "dumb") == 0);
 }

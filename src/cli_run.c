@@ -1,9 +1,10 @@
-/* cli_run.c - `packetdeck run PACKET_DIR`: the seq command, headless. It
- * drives the engine with poll(), answers its questions from the options
- * (without a terminal every "ask" takes its documented default) and prints
- * events as lines or JSON. */
+/* cli_run.c - `packetdeck run PACKET_DIR`: the seq command. On a terminal
+ * it hands over to the dashboard (ui/dash.h). Headless, it drives the
+ * engine with poll(), answers its questions from the options (every "ask"
+ * takes its documented default) and prints events as lines or JSON. */
 #define _GNU_SOURCE /* open_memstream, sigabbrev_np */
 #include "cli.h"
+#include "dash.h"
 #include "packetdeck/engine.h"
 
 #include <errno.h>
@@ -34,10 +35,14 @@ static const char help[] =
 	"                             stop writes .packetdeck/handoff.md and exits 5\n"
 	"  --json                     events as JSON lines (runner output only in logs)\n"
 	"  --quiet                    events only, without the runners' output\n"
-	"  --no-tui                   never ask on the terminal: take the defaults\n"
-	"  --ascii                    accepted (for the dashboard, not in this version)\n"
-	"On a terminal (and not CI, not TERM=dumb) \"ask\" prompts on the line:\n"
-	"[w]ait / [a]bort, [c]ontinue / [s]top.\n"
+	"  --handoff-timeout SECONDS  the dashboard's handoff dialog continues by itself\n"
+	"                             after this long (30; 0: it waits for an answer)\n"
+	"  --no-tui                   no dashboard even on a terminal: take the defaults\n"
+	"  --ascii                    the dashboard in ASCII (also without a UTF-8 locale;\n"
+	"                             NO_COLOR turns colours off)\n"
+	"On a terminal (stdin and stdout; not CI, not TERM=dumb) run shows the\n"
+	"dashboard and asks in dialogs: [w]ait / [a]bort, [c]ontinue / [s]top.\n"
+	"Headless, ask means abort when blocked and continue at a handoff.\n"
 	"\n"
 	"Runner templates are split into words by packetdeck, quotes honoured, and\n"
 	"run without a shell; placeholders: {packet} {packet_dir} {track} {worktree}\n"
@@ -89,33 +94,6 @@ static void on_output(void *ctx, long track, const char *data, size_t len)
 	fflush(stdout);
 }
 
-/* A terminal to ask on: not --json or --no-tui, both ends a TTY, not CI,
- * not TERM=dumb. Otherwise every "ask" takes its documented default. */
-static bool can_ask(bool json, bool no_tui)
-{
-	const char *term = getenv("TERM");
-
-	return !json && !no_tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
-	       !getenv("CI") && !(term && strcmp(term, "dumb") == 0);
-}
-
-/* Ask on the line: returns the first letter typed of `choices`, or `dflt`. */
-static char prompt(const char *question, const char *choices, char dflt)
-{
-	char line[32];
-
-	for (;;) {
-		printf("%s ", question);
-		fflush(stdout);
-		if (!fgets(line, sizeof(line), stdin))
-			return dflt;
-		if (line[0] == '\n')
-			return dflt;
-		if (strchr(choices, line[0] | 0x20))
-			return (char)(line[0] | 0x20);
-	}
-}
-
 static bool one_of(const char *v, const char *a, const char *b, const char *c)
 {
 	return strcmp(v, a) == 0 || strcmp(v, b) == 0 || strcmp(v, c) == 0;
@@ -123,7 +101,17 @@ static bool one_of(const char *v, const char *a, const char *b, const char *c)
 
 static void closing(pd_engine *e, const pd_pktdir *pd, const char *dir, int status)
 {
-	const pd_track *t = &pd->manifest->tracks[pd_engine_track(e)];
+	const pd_track *t;
+
+	if (!e) {
+		if (status == PD_EXIT_LOCKED)
+			fprintf(stderr, "packetdeck run: another run is executing this packet dir: %s\n",
+				pd_error_last());
+		else if (status == PD_EXIT_USAGE)
+			fprintf(stderr, "packetdeck run: %s\n", pd_error_last());
+		return;
+	}
+	t = &pd->manifest->tracks[pd_engine_track(e)];
 
 	switch (status) {
 	case PD_EXIT_OK:
@@ -149,16 +137,30 @@ static void closing(pd_engine *e, const pd_pktdir *pd, const char *dir, int stat
 	}
 }
 
+typedef struct run_closing {
+	const pd_pktdir *pd;
+	const char *dir;
+} run_closing;
+
+/* After the dashboard restored the terminal: the same closing lines. */
+static void dash_closing(void *ctx, pd_engine *e, int status)
+{
+	run_closing *rc = ctx;
+
+	closing(e, rc->pd, rc->dir, status);
+}
+
 int cli_run(int argc, char **argv)
 {
 	bool resume = false, json = false, quiet = false, no_tui = false, ascii = false;
 	const char *runner = getenv("PACKETDECK_RUNNER"), *on_blocked = "ask", *handoff = "ask";
-	const char *poll_text = "30", *timeout_text = "1800", *dir;
+	const char *poll_text = "30", *timeout_text = "1800", *handoff_timeout = "30", *dir;
 	const cli_opt opts[] = {{"--runner", NULL, &runner},     {"--resume", &resume, NULL},
 				{"--on-blocked", NULL, &on_blocked}, {"--poll", NULL, &poll_text},
 				{"--wait-timeout", NULL, &timeout_text}, {"--handoff", NULL, &handoff},
 				{"--json", &json, NULL},          {"--quiet", &quiet, NULL},
 				{"--no-tui", &no_tui, NULL},      {"--ascii", &ascii, NULL},
+				{"--handoff-timeout", NULL, &handoff_timeout},
 				{NULL, NULL, NULL}};
 	pd_engine_options eo = PD_ENGINE_OPTIONS_INIT;
 	char self[PATH_MAX];
@@ -183,9 +185,9 @@ int cli_run(int argc, char **argv)
 	if (!runner || !*runner)
 		runner = "builtin";
 	if (!one_of(on_blocked, "ask", "wait", "abort") || !one_of(handoff, "ask", "continue", "stop") ||
-	    poll_s < 1 || timeout_s < 0) {
+	    poll_s < 1 || timeout_s < 0 || cli_seconds(handoff_timeout) < 0) {
 		fprintf(stderr, "packetdeck run: --on-blocked takes ask|wait|abort, --handoff "
-				"ask|continue|stop, --poll and --wait-timeout whole seconds\n");
+				"ask|continue|stop, --poll, --wait-timeout and --handoff-timeout whole seconds\n");
 		return PD_EXIT_USAGE;
 	}
 	if (!cli_load(&pd, dir, &status))
@@ -193,7 +195,7 @@ int cli_run(int argc, char **argv)
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
 	drv = (driver){json, quiet};
-	interactive = can_ask(json, no_tui);
+	interactive = cli_has_terminal(json, no_tui);
 	eo.runner = runner;
 	eo.self_exe = n > 0 ? self : argv[0];
 	eo.resume = resume;
@@ -202,7 +204,17 @@ int cli_run(int argc, char **argv)
 	eo.on_event = on_event;
 	eo.on_output = on_output;
 	eo.ctx = &drv;
-	if ((stop_fd = cli_catch_signals()) < 0 || pd_engine_new(&e, pd, &eo) < 0) {
+	if ((stop_fd = cli_catch_signals()) >= 0 && interactive) {
+		run_closing rc = {pd, dir};
+		ui_dash_options uo = {false, ascii, eo, resume, on_blocked, handoff,
+				      (unsigned)cli_seconds(handoff_timeout), stop_fd, NULL, NULL,
+				      dash_closing, &rc};
+
+		status = ui_dash_run(pd, &uo);
+		pd_pktdir_free(pd);
+		return status;
+	}
+	if (stop_fd < 0 || pd_engine_new(&e, pd, &eo) < 0) {
 		fprintf(stderr, "packetdeck run: %s\n", pd_error_last());
 		pd_pktdir_free(pd);
 		return PD_EXIT_USAGE;
@@ -227,9 +239,7 @@ int cli_run(int argc, char **argv)
 		if (ask == PD_ASK_BLOCKED) {
 			bool wait = strcmp(on_blocked, "wait") == 0;
 
-			if (strcmp(on_blocked, "ask") == 0 && interactive)
-				wait = prompt("[w]ait / [a]bort?", "wa", 'a') == 'w';
-			else if (strcmp(on_blocked, "ask") == 0 && !json)
+			if (strcmp(on_blocked, "ask") == 0 && !json)
 				printf("No terminal to ask on: aborting (--on-blocked wait waits instead)\n");
 			pd_engine_answer(e, wait ? PD_ANSWER_WAIT : PD_ANSWER_ABORT);
 			continue;
@@ -237,8 +247,6 @@ int cli_run(int argc, char **argv)
 		if (ask == PD_ASK_HANDOFF) {
 			bool stop = strcmp(handoff, "stop") == 0;
 
-			if (strcmp(handoff, "ask") == 0 && interactive)
-				stop = prompt("[c]ontinue / [s]top for /handoff?", "cs", 'c') == 's';
 			pd_engine_answer(e, stop ? PD_ANSWER_STOP : PD_ANSWER_CONTINUE);
 			continue;
 		}

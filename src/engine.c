@@ -263,6 +263,22 @@ long pd_engine_blocked_on(const pd_engine *e, const long **ids, size_t *n)
 	return cur_track(e)->id;
 }
 
+bool pd_engine_waiting(const pd_engine *e, long *next_poll_ms, long *deadline_ms)
+{
+	long now = pd_now_ms();
+
+	if (e->st != ST_WAITING)
+		return false;
+	*next_poll_ms = e->next_poll > now ? e->next_poll - now : 0;
+	*deadline_ms = e->wait_deadline > now ? e->wait_deadline - now : 0;
+	return true;
+}
+
+bool pd_engine_running(const pd_engine *e)
+{
+	return e->st == ST_RUNNING;
+}
+
 size_t pd_engine_track(const pd_engine *e)
 {
 	return e->cur;

@@ -41,7 +41,7 @@ static int runner_argv(pd_engine *e, char ***argv)
 		{"track", id},
 		{"worktree", t->worktree_path},
 		{"branch", t->branch},
-		{"resume", e->o.resume ? "--resume" : ""},
+		{"resume", e->o.resume && t->id != e->o.restart_track ? "--resume" : ""},
 		{"self", e->o.self_exe ? e->o.self_exe : "packetdeck"},
 	};
 

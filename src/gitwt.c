@@ -215,6 +215,37 @@ int pd_worktree_inspect(pd_worktree_info *out, const char *path)
 	return error;
 }
 
+int pd_worktree_dirty(const char *path, bool *dirty)
+{
+	git_status_options so;
+	git_repository *repo = NULL;
+	git_status_list *list = NULL;
+	char *out = NULL;
+	int error;
+
+	*dirty = false;
+	if ((error = pd_git_init()) < 0)
+		return error;
+	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
+	if (git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		/* libgit2 cannot open it: ask git */
+		error = git_cli(&out, (const char *[]){"-C", path, "status", "--porcelain", NULL});
+		*dirty = error == 0 && out && out[0];
+		free(out);
+		return error == 0 ? 0 : pd_error_set(PD_EIO, "%s: git status failed", path);
+	}
+	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if (git_status_list_new(&list, repo, &so) < 0) {
+		error = pd_error_set(PD_EIO, "%s: %s", path, git2_message());
+	} else {
+		*dirty = git_status_list_entrycount(list) > 0;
+		error = 0;
+	}
+	git_status_list_free(list);
+	git_repository_free(repo);
+	return error;
+}
+
 void pd_worktree_info_clear(pd_worktree_info *w)
 {
 	free(w->branch);

@@ -3,6 +3,7 @@
 #include "packetdeck/gitwt.h"
 #include "pd_version.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +18,9 @@ static const char usage[] =
 	"  validate PACKET_DIR   check the manifest, the graph and every packet file\n"
 	"  plan PACKET_DIR       the execution order and what a run would do with each track\n"
 	"  status PACKET_DIR     each track's state, read from its marker and checkpoint\n"
-	"  run PACKET_DIR        execute every track in dependency order (headless)\n"
+	"  run PACKET_DIR        execute every track in dependency order (the dashboard\n"
+	"                        on a terminal, lines or JSON events without one)\n"
+	"  watch PACKET_DIR      the dashboard over a dir that others execute (read-only)\n"
 	"  packet PACKET_FILE    execute one track with the built-in runner\n"
 	"\n"
 	"'packetdeck COMMAND --help' describes a command.\n"
@@ -33,6 +36,7 @@ static const struct {
 	{"plan", cli_plan},
 	{"packet", cli_packet},
 	{"run", cli_run},
+	{"watch", cli_watch},
 };
 
 int main(int argc, char **argv)
@@ -40,6 +44,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int status;
 
+	setlocale(LC_CTYPE, ""); /* not LC_ALL: numbers keep parsing the C way */
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return PD_EXIT_USAGE;

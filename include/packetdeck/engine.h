@@ -35,6 +35,16 @@
 #include "packetdeck/event.h"
 #include "packetdeck/pktdir.h"
 
+/* Exit statuses (DESIGN §4), the engine's and the program's. */
+enum {
+	PD_EXIT_OK = 0,      /* all complete, or valid */
+	PD_EXIT_FAILED = 1,  /* a track failed */
+	PD_EXIT_USAGE = 2,   /* invalid input or usage */
+	PD_EXIT_ABORTED = 3, /* user, blocked dependency, wait timeout, signal */
+	PD_EXIT_LOCKED = 4,  /* packet dir locked by another run */
+	PD_EXIT_HANDOFF = 5  /* stopped for handoff */
+};
+
 typedef struct pd_engine pd_engine;
 
 /* Called with each chunk of a runner's output (already in the log). */
@@ -44,6 +54,7 @@ typedef struct pd_engine_options {
 	const char *runner;     /* "builtin", "claude", "codex" or an argv template */
 	const char *self_exe;   /* this program, for the built-in runner */
 	bool resume;            /* resume failed/interrupted tracks from their checkpoint */
+	long restart_track;     /* with resume: this track (id) starts from its first task (-1: none) */
 	unsigned poll_s;        /* while waiting: recheck interval (30) */
 	unsigned wait_timeout_s;/* while waiting: give up after (1800) */
 	unsigned grace_ms;      /* stopping a runner: SIGTERM -> SIGKILL (5000) */
@@ -52,7 +63,7 @@ typedef struct pd_engine_options {
 	void *ctx;
 } pd_engine_options;
 
-#define PD_ENGINE_OPTIONS_INIT {"builtin", NULL, false, 30, 1800, 5000, NULL, NULL, NULL}
+#define PD_ENGINE_OPTIONS_INIT {"builtin", NULL, false, -1, 30, 1800, 5000, NULL, NULL, NULL}
 
 typedef enum pd_ask {
 	PD_ASK_NONE,     /* nothing to decide: poll */
@@ -97,6 +108,13 @@ long pd_engine_blocked_on(const pd_engine *e, const long **ids, size_t *n);
 /* A signal or the user: stop the runner's group (TERM, then KILL after the
  * grace period), record the interruption, finish with status 3. */
 void pd_engine_interrupt(pd_engine *e, const char *why);
+
+/* Waiting for a blocked track (after PD_ANSWER_WAIT): true, with the
+ * milliseconds to the next look and to the deadline. */
+bool pd_engine_waiting(const pd_engine *e, long *next_poll_ms, long *deadline_ms);
+
+/* Is a runner executing a track right now? */
+bool pd_engine_running(const pd_engine *e);
 
 /* The manifest index of the track the engine is at (or ended at). */
 size_t pd_engine_track(const pd_engine *e);

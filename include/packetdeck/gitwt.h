@@ -32,6 +32,11 @@ int pd_worktree_inspect(pd_worktree_info *out, const char *path);
 
 void pd_worktree_info_clear(pd_worktree_info *w);
 
+/* Does the worktree at `path` have changes (staged, unstaged or untracked
+ * files, ignored ones aside)? For the dashboard; it reads the whole tree,
+ * so callers ask on change, not per keystroke. */
+int pd_worktree_dirty(const char *path, bool *dirty);
+
 /* Create a worktree at `path` (which must not exist) for `branch` in the
  * repository at `repo`: the branch is created at `start` (a commit or
  * revision; NULL for the repository's HEAD) unless it exists already.

@@ -183,7 +183,7 @@ grep -q "^- Track 1: t1 (commit" "$D/.packetdeck/handoff.md" || t_fail "done lis
 grep -q "^- Track 4: t4 (packet track-4.md" "$D/.packetdeck/handoff.md" || t_fail "next list"
 run "$D"; expect_rc 0; trace_is "1.1 1.2 2.1 2.2 3.1 3.2 4.1 4.2 "
 
-t_begin "on a terminal, ask prompts on the line: [c]ontinue / [s]top"
+t_begin "on a terminal, run shows the dashboard and asks in a dialog: [c]ontinue / [s]top"
 world tty
 python3 - "$PD" "$D" <<'PY' || t_fail "prompt"
 import os, pty, sys, time
@@ -192,15 +192,16 @@ pid, fd = pty.fork()
 if pid == 0:
     os.environ.pop("CI", None)
     os.environ["TERM"] = "xterm"
-    os.execv(pd, [pd, "run", d])
+    os.environ["LANG"] = "C.UTF-8"
+    os.execv(pd, [pd, "run", "--handoff-timeout", "0", d])
 out, deadline = b"", time.time() + 20
-while b"[c]ontinue / [s]top for /handoff?" not in out and time.time() < deadline:
+while b"[s]top for handoff" not in out and time.time() < deadline:
     try:
         out += os.read(fd, 4096)
     except OSError:
         break
-assert b"[c]ontinue / [s]top for /handoff?" in out, out
-os.write(fd, b"s\n")
+assert b"[s]top for handoff" in out, out
+os.write(fd, b"s")
 while True:
     try:
         chunk = os.read(fd, 4096)

@@ -1,0 +1,325 @@
+/* dash_dialogs.c - what each dialog of the dashboard says and what its
+ * choices do: blocked (wait/abort, with countdowns; it closes by itself
+ * when the marker appears), handoff (continue/stop, continuing by itself
+ * after a timeout), failure card, resume menu, quit confirmation, help
+ * (from the key table), find. The answers go to the engine. */
+#define _GNU_SOURCE
+#include "dash_int.h"
+#include "../src/clock.h"
+#include "keys.h"
+#include "logtail.h"
+#include "packetdeck/state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const pd_track *track_by_id(const dash *d, long id)
+{
+	long i = pd_dag_find(d->pd->dag, id);
+
+	return i >= 0 ? &d->pd->manifest->tracks[i] : NULL;
+}
+
+static void waiting_lines(dash *d)
+{
+	long next, deadline;
+	char a[16], b[16];
+
+	if (!d->e || !pd_engine_waiting(d->e, &next, &deadline))
+		return;
+	/* replace the countdown line (always the last) */
+	if (d->dlg.nlines && strncmp(d->dlg.lines[d->dlg.nlines - 1], "waiting", 7) == 0)
+		free(d->dlg.lines[--d->dlg.nlines]);
+	ui_dialog_line(&d->dlg, UI_RUNNING, "waiting: next look in %s · gives up in %s",
+		       ui_duration(a, (next + 999) / 1000), ui_duration(b, (deadline + 999) / 1000));
+}
+
+void dash_ask_blocked(dash *d)
+{
+	const long *ids;
+	size_t n, i;
+	long who = pd_engine_blocked_on(d->e, &ids, &n);
+	const pd_track *t = track_by_id(d, who);
+
+	ui_dialog_open(&d->dlg, UI_DLG_BLOCKED, "blocked");
+	if (n == 1 && ids[0] == who) {
+		ui_dialog_line(&d->dlg, UI_NORMAL, "Track %ld (%s) is being executed elsewhere", who,
+			       t ? t->name : "?");
+		ui_dialog_line(&d->dlg, UI_DIM, "(its lock is held by another live process)");
+	} else {
+		ui_dialog_line(&d->dlg, UI_NORMAL, "Track %ld (%s) cannot start: missing markers of", who,
+			       t ? t->name : "?");
+		for (i = 0; i < n && i < 8; i++) {
+			const pd_track *dep = track_by_id(d, ids[i]);
+
+			ui_dialog_line(&d->dlg, UI_BLOCKED, "  track %ld (%s): track-%ld.completion.json", ids[i],
+				       dep ? dep->name : "?", ids[i]);
+		}
+		if (n > 8)
+			ui_dialog_line(&d->dlg, UI_DIM, "  and %zu more", n - 8);
+	}
+	ui_dialog_line(&d->dlg, UI_DIM, "Wait: until they appear (every %us, at most %us)", d->eo.poll_s,
+		       d->eo.wait_timeout_s);
+	ui_dialog_choice(&d->dlg, 'w', "[w]ait", CH_WAIT);
+	ui_dialog_choice(&d->dlg, 'a', "[a]bort", CH_ABORT);
+}
+
+void dash_ask_handoff(dash *d)
+{
+	size_t k = pd_engine_track(d->e);
+	const pd_track *t = &d->pd->manifest->tracks[k];
+
+	ui_dialog_open(&d->dlg, UI_DLG_HANDOFF, "handoff");
+	ui_dialog_line(&d->dlg, UI_COMPLETE, "Track %ld (%s) complete. Completed: %zu/%zu", t->id, t->name,
+		       d->m.snap->completed, d->m.snap->ntracks);
+	ui_dialog_line(&d->dlg, UI_NORMAL, "Suggested: /handoff before the next track, to start it");
+	ui_dialog_line(&d->dlg, UI_NORMAL, "with a fresh context. Stop writes .packetdeck/handoff.md.");
+	ui_dialog_choice(&d->dlg, 'c', "[c]ontinue", CH_CONTINUE);
+	ui_dialog_choice(&d->dlg, 's', "[s]top for handoff", CH_STOP);
+	d->handoff_deadline = d->o.handoff_timeout_s ? pd_now_ms() + (long)d->o.handoff_timeout_s * 1000 : 0;
+	dash_dialog_tick(d);
+}
+
+void dash_show_failure(dash *d)
+{
+	size_t k = pd_engine_track(d->e);
+	const pd_track *t = &d->pd->manifest->tracks[k];
+	char *log = pd_state_file(d->pd->manifest->dir, t->id, "log");
+	const char *task = pd_engine_failure_task(d->e);
+	ui_lines lines = {0};
+	int i;
+
+	ui_model_select(&d->m, k);
+	ui_dialog_open(&d->dlg, UI_DLG_FAILURE, "track failed");
+	ui_dialog_line(&d->dlg, UI_FAILED, "Track %ld (%s) failed%s%s", t->id, t->name, *task ? " at task " : "",
+		       task);
+	ui_dialog_line(&d->dlg, UI_NORMAL, "%.200s", pd_engine_failure(d->e));
+	ui_dialog_line(&d->dlg, UI_DIM, "No later track was started. Last lines of the log:");
+	if (log && ui_log_tail(&lines, log, 0, 6) == 0)
+		for (i = 0; i < lines.n; i++)
+			ui_dialog_line(&d->dlg, UI_DIM, "  %.100s", lines.line[i]);
+	ui_lines_free(&lines);
+	free(log);
+	d->dlg.width = 72;
+	ui_dialog_choice(&d->dlg, 'r', "[r]esume from checkpoint", CH_RESUME);
+	ui_dialog_choice(&d->dlg, 's', "re[s]tart track", CH_RESTART);
+	ui_dialog_choice(&d->dlg, 'l', "[l]og", CH_LOG);
+	ui_dialog_choice(&d->dlg, 'q', "[q]uit", CH_QUIT);
+}
+
+/* Failed and interrupted tracks, in execution order, into the menu. */
+static size_t resumable[UI_DLG_MAX_LINES];
+
+bool dash_resume_menu(dash *d)
+{
+	size_t k;
+	int n = 0;
+
+	if (d->e && pd_engine_ask(d->e) != PD_ASK_DONE)
+		return false; /* a run is under way: it decides */
+	ui_model_refresh(&d->m);
+	ui_dialog_open(&d->dlg, UI_DLG_RESUME, "resume");
+	for (k = 0; k < d->m.norder && n < UI_DLG_MAX_LINES; k++) {
+		size_t i = d->m.order[k];
+		const pd_track_status *ts = &d->m.snap->tracks[i];
+		const pd_track *t = &d->pd->manifest->tracks[i];
+
+		if (ts->state != PD_STATE_FAILED && ts->state != PD_STATE_INTERRUPTED)
+			continue;
+		resumable[n++] = i;
+		ui_dialog_item(&d->dlg, "%s track %ld %-14.14s %s %-6s %s%.40s",
+			       ui_state_glyph(ts->state, d->m.ascii), t->id, t->name,
+			       ts->checkpoint.state == PD_FILE_OK ? "after" : "from",
+			       ts->checkpoint.state == PD_FILE_OK ? ts->checkpoint.last_completed_task : "start",
+			       ts->state == PD_STATE_FAILED && ts->failure.state == PD_FILE_OK ? "· " : "",
+			       ts->state == PD_STATE_FAILED && ts->failure.state == PD_FILE_OK
+				       ? ts->failure.message : "");
+	}
+	if (n == 0) {
+		ui_dialog_close(&d->dlg);
+		return false;
+	}
+	ui_dialog_line(&d->dlg, UI_NORMAL, "Failed or interrupted tracks (j/k, Enter resumes):");
+	ui_dialog_choice(&d->dlg, 'r', "[r]esume from checkpoint", CH_RESUME);
+	ui_dialog_choice(&d->dlg, 's', "re[s]tart track", CH_RESTART);
+	ui_dialog_choice(&d->dlg, 'q', "[q]uit", CH_QUIT);
+	d->dlg.width = 72;
+	return true;
+}
+
+void dash_show_help(dash *d)
+{
+	const ui_key *k;
+
+	ui_dialog_open(&d->dlg, UI_DLG_HELP, "keys");
+	for (k = ui_keys(); k->action != UI_ACT_NONE; k++)
+		ui_dialog_line(&d->dlg, UI_NORMAL, "%-11s %s", k->names, k->what);
+	ui_dialog_line(&d->dlg, UI_DIM, "mouse: click a track, a choice, or the output pane");
+	ui_dialog_choice(&d->dlg, 'x', "close (Esc)", CH_CLOSE);
+}
+
+void dash_ask_quit(dash *d)
+{
+	if (!d->e || pd_engine_ask(d->e) == PD_ASK_DONE) {
+		dash_quit(d, d->e ? pd_engine_exit_status(d->e) : 0);
+		return;
+	}
+	ui_dialog_open(&d->dlg, UI_DLG_QUIT, "quit");
+	if (pd_engine_running(d->e))
+		ui_dialog_line(&d->dlg, UI_NORMAL, "Track %ld is running: quitting stops its runner",
+			       d->pd->manifest->tracks[pd_engine_track(d->e)].id);
+	else
+		ui_dialog_line(&d->dlg, UI_NORMAL, "The run is not finished: quit?");
+	ui_dialog_line(&d->dlg, UI_DIM, "(resumable: run again, with --resume to continue the track)");
+	ui_dialog_choice(&d->dlg, 'y', "[y]es, quit", CH_YES);
+	ui_dialog_choice(&d->dlg, 'n', "[n]o", CH_NO);
+	d->dlg.hi = 1;
+}
+
+void dash_dialog_tick(dash *d)
+{
+	long now = pd_now_ms();
+
+	if (d->dlg.kind == UI_DLG_BLOCKED) {
+		if (d->e && pd_engine_ask(d->e) != PD_ASK_BLOCKED && !pd_engine_waiting(d->e, &now, &now)) {
+			ui_dialog_close(&d->dlg); /* resolved: the marker appeared, or it gave up */
+		} else {
+			waiting_lines(d);
+		}
+		d->dirty = true;
+	} else if (d->dlg.kind == UI_DLG_HANDOFF && d->handoff_deadline) {
+		if (now >= d->handoff_deadline) {
+			dash_dialog_choose(d, CH_CONTINUE);
+		} else {
+			char left[16];
+
+			if (d->dlg.nlines && strncmp(d->dlg.lines[d->dlg.nlines - 1], "continuing", 10) == 0)
+				free(d->dlg.lines[--d->dlg.nlines]);
+			ui_dialog_line(&d->dlg, UI_DIM, "continuing by itself in %s",
+				       ui_duration(left, (d->handoff_deadline - now + 999) / 1000));
+		}
+		d->dirty = true;
+	}
+}
+
+void dash_dialog_choose(dash *d, int choice)
+{
+	ui_dialog_kind kind = d->dlg.kind;
+	size_t item = d->dlg.nitems ? resumable[d->dlg.item] : PD_NO_TRACK;
+
+	d->dirty = true;
+	switch (choice) {
+	case CH_WAIT:
+		pd_engine_answer(d->e, PD_ANSWER_WAIT);
+		while (d->dlg.nchoices && d->dlg.choices[0].id == CH_WAIT) /* only abort is left */
+			memmove(d->dlg.choices, d->dlg.choices + 1, sizeof(ui_choice) * (size_t)--d->dlg.nchoices);
+		d->dlg.hi = 0;
+		waiting_lines(d);
+		return;
+	case CH_ABORT:
+		if (pd_engine_ask(d->e) == PD_ASK_BLOCKED)
+			pd_engine_answer(d->e, PD_ANSWER_ABORT);
+		else
+			pd_engine_interrupt(d->e, "aborted while waiting");
+		break;
+	case CH_CONTINUE:
+	case CH_STOP:
+		d->handoff_deadline = 0;
+		pd_engine_answer(d->e, choice == CH_STOP ? PD_ANSWER_STOP : PD_ANSWER_CONTINUE);
+		break;
+	case CH_RESUME:
+	case CH_RESTART:
+		ui_dialog_close(&d->dlg);
+		if (item != PD_NO_TRACK)
+			ui_model_select(&d->m, item);
+		if (dash_engine_start(d, true, choice == CH_RESTART
+					       ? d->pd->manifest->tracks[item != PD_NO_TRACK ? item : pd_engine_track(d->e)].id
+					       : -1) < 0)
+			dash_quit(d, d->status);
+		return;
+	case CH_LOG:
+		dash_open_log(d);
+		return; /* the card stays */
+	case CH_QUIT:
+		dash_quit(d, d->e ? pd_engine_exit_status(d->e) : 0);
+		break;
+	case CH_YES:
+		pd_engine_interrupt(d->e, "stopped from the dashboard");
+		dash_quit(d, PD_EXIT_ABORTED);
+		break;
+	default:
+		break;
+	}
+	(void)kind;
+	ui_dialog_close(&d->dlg);
+}
+
+void dash_dialog_key(dash *d, int key, int action)
+{
+	ui_dialog *g = &d->dlg;
+	int c;
+
+	if (g->kind == UI_DLG_FIND) {
+		size_t n = strlen(g->input);
+
+		if (action == UI_ACT_ESCAPE) {
+			ui_dialog_close(g);
+		} else if (action == UI_ACT_ENTER) {
+			free(d->m.filter);
+			d->m.filter = strdup(g->input);
+			if (!ui_model_find(&d->m, g->input)) {
+				free(d->m.notice);
+				d->m.notice = strdup("no match");
+			}
+			ui_dialog_close(g);
+		} else if ((key == 127 || key == 8 || key == 263 /* KEY_BACKSPACE */) && n) {
+			g->input[n - 1] = '\0';
+		} else if (key >= 0x20 && key < 0x7f && n + 1 < sizeof(g->input)) {
+			g->input[n] = (char)key;
+			g->input[n + 1] = '\0';
+		}
+		return;
+	}
+	if ((c = ui_dialog_by_key(g, key)) >= 0 && !(g->kind == UI_DLG_HELP && key != 'x')) {
+		dash_dialog_choose(d, g->choices[c].id);
+		return;
+	}
+	switch (action) {
+	case UI_ACT_ENTER:
+		if (g->nchoices)
+			dash_dialog_choose(d, g->choices[g->hi].id);
+		break;
+	case UI_ACT_LEFT:
+		g->hi = g->hi > 0 ? g->hi - 1 : g->nchoices - 1;
+		break;
+	case UI_ACT_RIGHT:
+	case UI_ACT_FOCUS:
+		g->hi = g->nchoices ? (g->hi + 1) % g->nchoices : 0;
+		break;
+	case UI_ACT_DOWN:
+		if (g->item + 1 < g->nitems)
+			g->item++;
+		break;
+	case UI_ACT_UP:
+		if (g->item > 0)
+			g->item--;
+		break;
+	case UI_ACT_ESCAPE:
+	case UI_ACT_QUIT:
+		if (g->kind == UI_DLG_HELP || g->kind == UI_DLG_QUIT || g->kind == UI_DLG_FAILURE) {
+			ui_dialog_close(g);
+		} else if (g->kind == UI_DLG_RESUME) {
+			ui_dialog_close(g);
+			if (!d->e) /* the menu at start: start as asked on the command line */
+				if (dash_engine_start(d, d->o.engine.resume, -1) < 0)
+					dash_quit(d, d->status);
+		}
+		break;
+	case UI_ACT_HELP:
+		if (g->kind == UI_DLG_HELP)
+			ui_dialog_close(g);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,57 @@
+/* dash_int.h - the dashboard's state, shared by its files (dash.c: the
+ * loop, the engine and keys; dash_dialogs.c: what each dialog says and
+ * what its choices do). Internal to ui/. */
+#ifndef UI_DASH_INT_H
+#define UI_DASH_INT_H
+
+#include "canvas.h"
+#include "dash.h"
+#include "dialog.h"
+#include "model.h"
+#include "packetdeck/watch.h"
+#include "term.h"
+#include "view.h"
+
+#include <sys/types.h>
+
+/* Dialog choice ids. */
+enum {
+	CH_WAIT = 1, CH_ABORT, CH_CONTINUE, CH_STOP, CH_RESUME, CH_RESTART, CH_LOG, CH_QUIT,
+	CH_YES, CH_NO, CH_CLOSE, CH_START
+};
+
+typedef struct dash {
+	const pd_pktdir *pd;
+	ui_dash_options o;
+	ui_term *term;
+	ui_canvas canvas;
+	ui_model m;
+	ui_dialog dlg;
+	pd_engine *e;
+	pd_engine_options eo;
+	pd_watch *watch;
+	bool dirty, quit, output_focus, done_seen;
+	unsigned frame;
+	long handoff_deadline;   /* monotonic ms; 0 none */
+	int status;
+	pid_t pager;             /* $PAGER running, or 0 */
+	int pager_fd;            /* its pidfd */
+} dash;
+
+/* dash.c */
+int dash_engine_start(dash *d, bool resume, long restart_track);
+void dash_open_log(dash *d);
+void dash_quit(dash *d, int status);
+
+/* dash_dialogs.c */
+void dash_ask_blocked(dash *d);
+void dash_ask_handoff(dash *d);
+void dash_show_failure(dash *d);
+bool dash_resume_menu(dash *d);  /* false: nothing to resume */
+void dash_show_help(dash *d);
+void dash_ask_quit(dash *d);
+void dash_dialog_tick(dash *d);  /* countdowns; closes what resolved itself */
+void dash_dialog_choose(dash *d, int choice);
+void dash_dialog_key(dash *d, int key, int action);
+
+#endif

@@ -1,0 +1,98 @@
+/* model.h - what the dashboard shows, without curses (the view-model).
+ *
+ * The packet dir, its layout, every track's state as the files say
+ * (snapshot.h), what the engine said last (the running track, its current
+ * task, when it started), and the viewer's own state: the selected track,
+ * DAG or list view, panning and scrolling. view.c draws it; dash.c feeds
+ * it events and keys. Tests drive it directly.
+ */
+#ifndef UI_MODEL_H
+#define UI_MODEL_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "packetdeck/event.h"
+#include "packetdeck/gitwt.h"
+#include "packetdeck/layout.h"
+#include "packetdeck/snapshot.h"
+
+/* Geometry of the DAG drawing: a node is NODE_W columns wide; layers are
+ * LAYER_W apart; a node takes every other row. */
+#define UI_NODE_W 22
+#define UI_GUTTER 6
+#define UI_LAYER_W (UI_NODE_W + UI_GUTTER)
+
+typedef struct ui_model {
+	const pd_pktdir *pd;
+	pd_layout *layout;
+	pd_snapshot *snap;
+	const size_t *order;     /* execution order */
+	size_t norder;
+	size_t *rank;            /* by track index: its place in the order */
+	bool watch;              /* read-only over a dir others execute */
+	bool ascii;
+
+	/* what the engine (or the files) say is happening */
+	const char *phase;       /* "running", "waiting", "completed", ... */
+	size_t running;          /* track index, or PD_NO_TRACK */
+	char *task;              /* its current task ("" unknown) */
+	time_t run_started, track_started;
+	size_t completed_run;    /* tracks completed by this run */
+	char *notice;            /* the last notice or message, for the header */
+
+	/* the viewer */
+	size_t sel;              /* selected track's index */
+	bool list;               /* list view instead of the DAG */
+	int pan_y, pan_x;        /* DAG pane: its top-left in DAG coordinates */
+	size_t list_top;
+	long out_scroll;         /* output pane: lines up from the end */
+	char *filter;            /* "/" search: select the next match */
+
+	/* the selected track's worktree (refreshed on change, not per key) */
+	pd_worktree_info git;
+	bool git_dirty, git_known;
+	size_t git_for;
+} ui_model;
+
+int ui_model_init(ui_model *m, const pd_pktdir *pd, bool watch, bool ascii);
+void ui_model_free(ui_model *m);
+
+/* Read every track's files again (after a change in the dir). */
+int ui_model_refresh(ui_model *m);
+
+/* Re-read the selected track's worktree (HEAD, subject, dirty). */
+void ui_model_refresh_git(ui_model *m);
+
+/* An engine event: what runs, which task, progress. */
+void ui_model_event(ui_model *m, const pd_event *e);
+
+/* A track's state as shown: the files', except that the engine's running
+ * track is running. */
+pd_state ui_model_state(const ui_model *m, size_t index);
+
+/* Selection moves in execution order (list) or through the DAG. */
+void ui_model_select(ui_model *m, size_t index);
+void ui_model_move(ui_model *m, int delta);      /* j/k: in execution order */
+void ui_model_move_layer(ui_model *m, int delta); /* h/l: to a neighbouring layer */
+
+/* Select the next track (after the selection, in order) whose name or id
+ * contains `text`; false when none. */
+bool ui_model_find(ui_model *m, const char *text);
+
+/* Where a track is drawn in the DAG (row, column of its node). */
+void ui_model_node_pos(const ui_model *m, size_t index, int *y, int *x);
+
+/* The DAG's size in rows and columns. */
+void ui_model_dag_size(const ui_model *m, int *rows, int *cols);
+
+/* Keep the selection inside a DAG pane of h x w (pans as needed). */
+void ui_model_follow(ui_model *m, int h, int w);
+
+/* The track drawn at DAG coordinates (y, x), or PD_NO_TRACK. */
+size_t ui_model_track_at(const ui_model *m, int y, int x);
+
+/* Glyph and word for a state ("✓" / "+" in ASCII). */
+const char *ui_state_glyph(pd_state s, bool ascii);
+
+#endif

@@ -1,0 +1,227 @@
+/* view.c - the dashboard's frame, detail pane and output pane, drawn from
+ * the model into a canvas (view.h). The DAG and list panes are
+ * dagview.c's; dialogs are dialog.c's. */
+#include "view.h"
+#include "logtail.h"
+#include "packetdeck/state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+ui_style ui_state_style(pd_state s)
+{
+	static const ui_style map[] = {UI_COMPLETE, UI_RUNNING, UI_FAILED,
+				       UI_INTERRUPTED, UI_READY, UI_BLOCKED};
+
+	return map[s];
+}
+
+char *ui_duration(char buf[16], long s)
+{
+	if (s < 0)
+		s = 0;
+	if (s > 99L * 3600)
+		s = 99L * 3600;
+	if (s < 3600)
+		snprintf(buf, 16, "%ldm%02lds", s / 60, s % 60);
+	else
+		snprintf(buf, 16, "%ldh%02ldm", s / 3600, s / 60 % 60);
+	return buf;
+}
+
+void ui_view_regions(const ui_canvas *c, ui_regions *r)
+{
+	int out_h, body_h, detail_w;
+
+	memset(r, 0, sizeof(*r));
+	if (c->rows < UI_MIN_ROWS || c->cols < UI_MIN_COLS) {
+		r->too_small = true;
+		return;
+	}
+	out_h = c->rows / 3 - 1;              /* output lines */
+	body_h = c->rows - 3 - out_h;         /* between the top and the output's rule */
+	detail_w = c->cols >= 110 ? 42 : 34;
+	r->dag = (ui_rect){1, 1, body_h, c->cols - detail_w - 3};
+	r->detail = (ui_rect){1, c->cols - detail_w - 1, body_h, detail_w};
+	r->output = (ui_rect){body_h + 2, 1, out_h, c->cols - 2};
+}
+
+static void header(ui_canvas *c, const ui_model *m, const ui_view_extra *x)
+{
+	ui_rect all = {0, 0, 1, c->cols};
+	char left[300], right[80], clock[16];
+	long secs = (long)(x->now - m->run_started);
+	int w;
+
+	snprintf(left, sizeof(left), "packetdeck · %s · %s", m->pd->manifest->feature, m->phase);
+	snprintf(right, sizeof(right), "%zu/%zu complete · %02ld:%02ld:%02ld", m->snap->completed,
+		 m->snap->ntracks, secs / 3600, secs / 60 % 60, secs % 60);
+	(void)clock;
+	w = ui_text_width(right);
+	ui_put(c, all, 0, 2, c->cols - w - 8, UI_TITLE, " ");
+	ui_put(c, all, 0, 3, c->cols - w - 9, UI_TITLE, left);
+	ui_putf(c, all, 0, c->cols - w - 3, -1, UI_TITLE, " %s ", right);
+}
+
+/* The task list of a track with each task's state. */
+static int tasks(ui_canvas *c, ui_rect r, int y, const ui_model *m, size_t i, const ui_view_extra *x)
+{
+	const pd_packet *p = m->pd->packets[i];
+	const pd_track_status *ts = &m->snap->tracks[i];
+	pd_state st = ui_model_state(m, i);
+	size_t done = ts->tasks_done, k, first = 0, rows;
+	int bar = r.w - 16, filled;
+
+	if (!p)
+		return y;
+	filled = p->ntasks ? (int)((long)bar * (long)done / (long)p->ntasks) : 0;
+	ui_put(c, r, y, r.x, -1, UI_NORMAL, "tasks");
+	{
+		int b;
+		const char *full = m->ascii ? "#" : "█", *empty = m->ascii ? "." : "░";
+
+		for (b = 0; b < bar; b++)
+			ui_put(c, r, y, r.x + 6 + b, 1, b < filled ? UI_BAR : UI_DIM, b < filled ? full : empty);
+	}
+	ui_putf(c, r, y++, r.x + 7 + bar, -1, UI_NORMAL, "%zu/%zu", done, p->ntasks);
+	rows = y < r.y + r.h - 3 ? (size_t)(r.y + r.h - 3 - y) : 1;
+	if (done > rows / 2)
+		first = done - rows / 2;
+	if (first + rows > p->ntasks)
+		first = p->ntasks > rows ? p->ntasks - rows : 0;
+	for (k = first; k < p->ntasks && k < first + rows; k++) {
+		const pd_task *t = &p->tasks[k];
+		bool current = k == done && st == PD_STATE_RUNNING;
+		bool failed = k == done && st == PD_STATE_FAILED;
+		const char *g = k < done ? ui_state_glyph(PD_STATE_COMPLETE, m->ascii)
+				: current ? ui_state_glyph(PD_STATE_RUNNING, m->ascii)
+				: failed ? ui_state_glyph(PD_STATE_FAILED, m->ascii)
+				: ui_state_glyph(PD_STATE_READY, m->ascii);
+		ui_style s = k < done ? UI_COMPLETE : current ? UI_RUNNING : failed ? UI_FAILED : UI_DIM;
+		char when[16] = "";
+
+		if (current && m->track_started)
+			ui_duration(when, (long)(x->now - m->track_started));
+		ui_putf(c, r, y, r.x, r.w - 8, s, "%s %s %s", g, t->id, t->title ? t->title : "");
+		ui_put(c, r, y++, r.x + r.w - 7, -1, UI_DIM, when);
+	}
+	return y;
+}
+
+static void detail(ui_canvas *c, ui_rect r, ui_model *m, const ui_view_extra *x)
+{
+	const pd_track *t = &m->pd->manifest->tracks[m->sel];
+	const pd_track_status *ts = &m->snap->tracks[m->sel];
+	pd_state st = ui_model_state(m, m->sel);
+	int y = r.y, w;
+	size_t nd, j;
+	const size_t *deps = pd_dag_deps(m->pd->dag, m->sel, &nd);
+
+	ui_putf(c, r, y++, r.x, -1, UI_TITLE, "Track %ld · %s", t->id, t->name);
+	w = ui_putf(c, r, y, r.x, -1, ui_state_style(st), "%s %s", ui_state_glyph(st, m->ascii),
+		    pd_state_name(st));
+	if (st == PD_STATE_RUNNING && m->sel == m->running && m->task[0])
+		ui_putf(c, r, y, r.x + w, -1, UI_NORMAL, " · task %s", m->task);
+	y++;
+	ui_putf(c, r, y++, r.x, -1, UI_NORMAL, "branch   %s", t->branch);
+	ui_putf(c, r, y++, r.x, -1, UI_DIM, "worktree %s", t->worktree);
+	ui_model_refresh_git(m);
+	if (m->git.exists)
+		ui_putf(c, r, y++, r.x, -1, UI_NORMAL, "HEAD     %.7s %s%s", m->git.head[0] ? m->git.head : "none",
+			m->git.subject ? m->git.subject : "", m->git_dirty ? " (dirty)" : "");
+	else
+		ui_put(c, r, y++, r.x, -1, UI_DIM, "HEAD     (no worktree yet)");
+	w = ui_put(c, r, y, r.x, -1, UI_NORMAL, nd ? "deps    " : "deps     none");
+	for (j = 0; j < nd; j++) {
+		pd_state ds = ui_model_state(m, deps[j]);
+
+		w += ui_putf(c, r, y, r.x + w, -1, ui_state_style(ds), " %s%ld",
+			     ui_state_glyph(ds, m->ascii), m->pd->manifest->tracks[deps[j]].id);
+	}
+	y++;
+	if (st == PD_STATE_BLOCKED && ts->root != m->sel && ts->root < m->snap->ntracks)
+		ui_putf(c, r, y++, r.x, -1, UI_BLOCKED, "blocked on track %ld (%s)",
+			m->pd->manifest->tracks[ts->root].id, pd_state_name(ui_model_state(m, ts->root)));
+	if (st == PD_STATE_FAILED && ts->failure.state == PD_FILE_OK)
+		ui_putf(c, r, y++, r.x, -1, UI_FAILED, "failed%s%s: %s", ts->failure.task ? " at " : "",
+			ts->failure.task ? ts->failure.task : "", ts->failure.message);
+	y = tasks(c, r, y, m, m->sel, x);
+	if (ts->checkpoint.state == PD_FILE_OK)
+		ui_putf(c, r, r.y + r.h - 2, r.x, -1, UI_DIM, "checkpoint %s · %.7s · %s",
+			ts->checkpoint.last_completed_task,
+			ts->checkpoint.commit ? ts->checkpoint.commit : "-",
+			ts->checkpoint.timestamp ? ts->checkpoint.timestamp : "");
+	if (m->sel == m->running && m->track_started) {
+		char d[16];
+
+		ui_putf(c, r, r.y + r.h - 1, r.x, -1, UI_DIM, "elapsed %s",
+			ui_duration(d, (long)(x->now - m->track_started)));
+	} else if (ts->marker.state == PD_FILE_OK) {
+		ui_putf(c, r, r.y + r.h - 1, r.x, -1, UI_DIM, "completed %s",
+			ts->marker.timestamp ? ts->marker.timestamp : "");
+	}
+	(void)y;
+}
+
+static void output(ui_canvas *c, ui_rect r, ui_model *m)
+{
+	char *path = pd_state_file(m->pd->manifest->dir, m->pd->manifest->tracks[m->sel].id, "log");
+	ui_lines lines;
+	int i;
+
+	if (!path)
+		return;
+	if (m->out_scroll < 0)
+		m->out_scroll = 0;
+	if (ui_log_tail(&lines, path, m->out_scroll, r.h) == 0) {
+		if (lines.n < r.h && m->out_scroll > 0) {
+			/* scrolled past the start: show the first page */
+			m->out_scroll = lines.total_known > r.h ? lines.total_known - r.h : 0;
+			ui_lines_free(&lines);
+			ui_log_tail(&lines, path, m->out_scroll, r.h);
+		}
+		if (lines.n == 0)
+			ui_put(c, r, r.y, r.x + 1, -1, UI_DIM, "(no output yet)");
+		for (i = 0; i < lines.n; i++)
+			ui_put(c, r, r.y + r.h - lines.n + i, r.x + 1, r.w - 2, UI_NORMAL, lines.line[i]);
+		ui_lines_free(&lines);
+	}
+	free(path);
+}
+
+void ui_view_draw(ui_canvas *c, ui_model *m, const ui_view_extra *x)
+{
+	ui_regions g;
+	ui_rect all = {0, 0, c->rows, c->cols};
+	char title[128];
+
+	ui_canvas_clear(c);
+	ui_view_regions(c, &g);
+	if (g.too_small) {
+		ui_putf(c, all, c->rows / 2, 0, -1, UI_NORMAL,
+			"packetdeck needs at least %dx%d (this is %dx%d); q quits", UI_MIN_COLS, UI_MIN_ROWS,
+			c->cols, c->rows);
+		return;
+	}
+	ui_frame(c, all, UI_FRAME, NULL);
+	ui_vline(c, all, g.detail.x - 1, 0, g.dag.y + g.dag.h, UI_FRAME);
+	ui_hline(c, all, g.output.y - 1, 0, c->cols - 1, UI_FRAME);
+	header(c, m, x);
+	snprintf(title, sizeof(title), "output · track %ld%s", m->pd->manifest->tracks[m->sel].id,
+		 m->out_scroll ? " · scrolled back" : "");
+	ui_put(c, all, g.output.y - 1, 2, -1, x->output_focus ? UI_SELECTED : UI_TITLE, " ");
+	ui_put(c, all, g.output.y - 1, 3, -1, x->output_focus ? UI_SELECTED : UI_TITLE, title);
+	ui_put(c, all, g.output.y - 1, 3 + ui_text_width(title), -1, x->output_focus ? UI_SELECTED : UI_TITLE, " ");
+	if (m->list)
+		ui_list_draw(c, g.dag, m, x->frame);
+	else
+		ui_dag_draw(c, g.dag, m, x->frame);
+	detail(c, g.detail, m, x);
+	output(c, g.output, m);
+	if (m->notice && *m->notice)
+		ui_put(c, (ui_rect){g.output.y - 1, c->cols / 2, 1, c->cols / 2 - 2}, g.output.y - 1,
+		       c->cols / 2, -1, UI_DIM, m->notice);
+	ui_put(c, all, c->rows - 1, 2, -1, UI_DIM, " ");
+	ui_put(c, (ui_rect){c->rows - 1, 0, 1, c->cols - 2}, c->rows - 1, 3, -1, UI_DIM, x->keys_hint);
+}
