@@ -262,11 +262,80 @@ static void worktree_name(char *name, size_t cap, git_repository *repo, const ch
 
 	base = base ? base + 1 : path;
 	snprintf(name, cap, "%s", *base ? base : "worktree");
-	for (i = 2; git_worktree_lookup(&wt, repo, name) == 0 && i < 1000; i++) {
+	for (i = 2; i < 1000; i++) {
+		/* taken: a worktree of that name, or what a failed attempt left */
+		char admin[4096];
+		struct stat st;
+		bool taken = git_worktree_lookup(&wt, repo, name) == 0;
+
 		git_worktree_free(wt);
 		wt = NULL;
+		snprintf(admin, sizeof(admin), "%sworktrees/%s", git_repository_commondir(repo), name);
+		if (!taken && lstat(admin, &st) != 0)
+			break;
 		snprintf(name, cap, "%s-%d", *base ? base : "worktree", i);
 	}
+}
+
+/* mkdir -p of the directory that will hold `path` (git does the same). */
+static int make_parents(const char *path)
+{
+	char buf[4096], *p;
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return pd_error_set(PD_EINVALID, "%s: path too long", path);
+	memcpy(buf, path, n + 1);
+	if (!(p = strrchr(buf, '/')) || p == buf)
+		return 0;
+	*p = '\0';
+	for (p = buf + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return pd_error_errno(PD_EIO, "%s: cannot create", buf);
+		*p = c;
+		if (!c)
+			break;
+	}
+	return 0;
+}
+
+int pd_repo_init(const char *path, const char *branch, const char *who, const char *email,
+		 const char *message)
+{
+	git_repository_init_options io;
+	git_repository *repo = NULL;
+	git_config *cfg = NULL;
+	git_signature *sig = NULL;
+	git_treebuilder *tb = NULL;
+	git_tree *tree = NULL;
+	git_oid tree_id, commit_id;
+	char head[300];
+	int error = 0;
+
+	if ((error = pd_git_init()) < 0)
+		return error;
+	git_repository_init_options_init(&io, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	snprintf(head, sizeof(head), "refs/heads/%s", branch);
+	io.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+	io.initial_head = head;
+	if (git_repository_init_ext(&repo, path, &io) < 0 || git_repository_config(&cfg, repo) < 0 ||
+	    git_config_set_string(cfg, "user.name", who) < 0 ||
+	    git_config_set_string(cfg, "user.email", email) < 0 ||
+	    git_signature_now(&sig, who, email) < 0 || git_treebuilder_new(&tb, repo, NULL) < 0 ||
+	    git_treebuilder_write(&tree_id, tb) < 0 || git_tree_lookup(&tree, repo, &tree_id) < 0 ||
+	    git_commit_create_v(&commit_id, repo, "HEAD", sig, sig, NULL, message, tree, 0) < 0)
+		error = pd_error_set(PD_EIO, "%s: cannot create the repository: %s", path, git2_message());
+	git_tree_free(tree);
+	git_treebuilder_free(tb);
+	git_signature_free(sig);
+	git_config_free(cfg);
+	git_repository_free(repo);
+	return error;
 }
 
 static int create_git2(git_repository *repo, const char *path, const char *branch,
@@ -291,6 +360,8 @@ static int create_git2(git_repository *repo, const char *path, const char *branc
 			goto done;
 		}
 	}
+	if ((error = make_parents(path)) < 0)
+		goto done;
 	/* the _INIT macro leaves fields out, which -Werror refuses */
 	git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
 	worktree_name(name, sizeof(name), repo, path);

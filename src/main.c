@@ -21,6 +21,7 @@ static const char usage[] =
 	"  run PACKET_DIR        execute every track in dependency order (the dashboard\n"
 	"                        on a terminal, lines or JSON events without one)\n"
 	"  watch PACKET_DIR      the dashboard over a dir that others execute (read-only)\n"
+	"  demo [DIR]            build a sample feature and run it (start here)\n"
 	"  packet PACKET_FILE    execute one track with the built-in runner\n"
 	"\n"
 	"'packetdeck COMMAND --help' describes a command.\n"
@@ -37,6 +38,7 @@ static const struct {
 	{"packet", cli_packet},
 	{"run", cli_run},
 	{"watch", cli_watch},
+	{"demo", cli_demo},
 };
 
 int main(int argc, char **argv)

@@ -37,6 +37,12 @@ void pd_worktree_info_clear(pd_worktree_info *w);
  * so callers ask on change, not per keystroke. */
 int pd_worktree_dirty(const char *path, bool *dirty);
 
+/* A new repository at `path` (created) on branch `branch`, with one
+ * commit of an empty tree and a local identity `who` <`email`> in its
+ * config, so that commits made in it need nothing from the user's. */
+int pd_repo_init(const char *path, const char *branch, const char *who, const char *email,
+		 const char *message);
+
 /* Create a worktree at `path` (which must not exist) for `branch` in the
  * repository at `repo`: the branch is created at `start` (a commit or
  * revision; NULL for the repository's HEAD) unless it exists already.
