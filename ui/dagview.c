@@ -38,21 +38,21 @@ static int label_width(const ui_model *m, size_t i)
 
 	label(buf, sizeof(buf), m, i, 0);
 	w = ui_text_width(buf);
-	return w < UI_NODE_W ? w : UI_NODE_W;
+	return w < m->node_w ? w : m->node_w;
 }
 
 void ui_dag_draw(ui_canvas *c, ui_rect r, ui_model *m, unsigned frame)
 {
 	const pd_layout *l = m->layout;
 	int oy = r.y - m->pan_y, ox = r.x - m->pan_x;
-	int first = m->pan_x / UI_LAYER_W, last = (m->pan_x + r.w) / UI_LAYER_W + 1, layer;
+	int first = m->pan_x / UI_LAYER_W(m), last = (m->pan_x + r.w) / UI_LAYER_W(m) + 1, layer;
 	size_t k;
 
 	ui_model_follow(m, r.h, r.w);
 	oy = r.y - m->pan_y;
 	ox = r.x - m->pan_x;
-	first = m->pan_x / UI_LAYER_W;
-	last = (m->pan_x + r.w) / UI_LAYER_W + 1;
+	first = m->pan_x / UI_LAYER_W(m);
+	last = (m->pan_x + r.w) / UI_LAYER_W(m) + 1;
 	/* edges first: nodes are drawn over them */
 	for (k = 0; k < l->layer_start[l->nlayers]; k++) {
 		size_t t = l->order[k], nd, j;
@@ -63,18 +63,19 @@ void ui_dag_draw(ui_canvas *c, ui_rect r, ui_model *m, unsigned frame)
 			continue; /* its edges end left of the pane */
 		ui_model_node_pos(m, t, &yt, &xt);
 		for (j = 0; j < nd; j++) {
-			int yd, xd, x0, xv = xt - 3;
+			int yd, xd, x0, xv = xt - 2;
 			ui_style s = ui_model_state(m, deps[j]) == PD_STATE_COMPLETE ? UI_EDGE : UI_DIM;
 
 			if (l->layer[deps[j]] > last)
 				continue;
 			ui_model_node_pos(m, deps[j], &yd, &xd);
 			x0 = xd + label_width(m, deps[j]) + 1;
+			ui_line(c, r, oy + yd, ox + x0, UI_LEFT, s);
 			if (l->layer[t] == l->layer[deps[j]] + 1) {
 				ui_hline(c, r, oy + yd, ox + x0, ox + xv, s);
 			} else {
 				/* a longer edge runs on the free row below its source */
-				int xl = xd + UI_NODE_W + 1;
+				int xl = xd + m->node_w + 2;
 
 				ui_hline(c, r, oy + yd, ox + x0, ox + xl, s);
 				ui_vline(c, r, ox + xl, oy + yd, oy + yd + 1, s);
@@ -83,6 +84,8 @@ void ui_dag_draw(ui_canvas *c, ui_rect r, ui_model *m, unsigned frame)
 			}
 			ui_vline(c, r, ox + xv, oy + yd, oy + yt, s);
 			ui_hline(c, r, oy + yt, ox + xv, ox + xt - 1, s);
+			/* full lines at both ends, not half ones */
+			ui_line(c, r, oy + yt, ox + xt - 1, UI_RIGHT, s);
 		}
 	}
 	/* nodes of the visible layers, and of their visible rows only */
@@ -98,7 +101,7 @@ void ui_dag_draw(ui_canvas *c, ui_rect r, ui_model *m, unsigned frame)
 			ui_rect node;
 
 			ui_model_node_pos(m, t, &y, &x);
-			node = (ui_rect){oy + y, ox + x, 1, UI_NODE_W};
+			node = (ui_rect){oy + y, ox + x, 1, m->node_w};
 			label(buf, sizeof(buf), m, t, frame);
 			if (t == m->sel)
 				ui_fill(c, (ui_rect){oy + y, ox + x, 1, label_width(m, t)}, UI_SELECTED);
@@ -108,9 +111,9 @@ void ui_dag_draw(ui_canvas *c, ui_rect r, ui_model *m, unsigned frame)
 
 				if (node.x > clip.x)
 					clip.w -= node.x - clip.x, clip.x = node.x;
-				if (clip.x + clip.w > node.x + UI_NODE_W)
-					clip.w = node.x + UI_NODE_W - clip.x;
-				ui_put(c, clip, node.y, node.x, UI_NODE_W, s, buf);
+				if (clip.x + clip.w > node.x + m->node_w)
+					clip.w = node.x + m->node_w - clip.x;
+				ui_put(c, clip, node.y, node.x, m->node_w, s, buf);
 			}
 		}
 	}

@@ -58,8 +58,10 @@ void dash_ask_blocked(dash *d)
 		if (n > 8)
 			ui_dialog_line(&d->dlg, UI_DIM, "  and %zu more", n - 8);
 	}
-	ui_dialog_line(&d->dlg, UI_DIM, "Wait: until they appear (every %us, at most %us)", d->eo.poll_s,
-		       d->eo.wait_timeout_s);
+	ui_dialog_line(&d->dlg, UI_DIM, "Wait: until %s (looks every %us, at most %us)",
+		       n == 1 && ids[0] == who ? "its marker appears or its lock is released"
+					       : "their markers appear",
+		       d->eo.poll_s, d->eo.wait_timeout_s);
 	ui_dialog_choice(&d->dlg, 'w', "[w]ait", CH_WAIT);
 	ui_dialog_choice(&d->dlg, 'a', "[a]bort", CH_ABORT);
 }

@@ -23,8 +23,18 @@ int ui_model_init(ui_model *m, const pd_pktdir *pd, bool watch, bool ascii)
 	m->rank = calloc(pd->manifest->ntracks + 1, sizeof(size_t));
 	if (!m->task || !m->rank || pd_layout_make(&m->layout, pd->dag) < 0)
 		return -1;
-	for (i = 0; i < m->norder; i++)
+	m->node_w = 8;
+	for (i = 0; i < m->norder; i++) {
+		const pd_track *t = &pd->manifest->tracks[m->order[i]];
+		char label[64];
+		int w;
+
 		m->rank[m->order[i]] = i;
+		/* "✓ 12 name": glyph, id and name */
+		w = 3 + snprintf(label, sizeof(label), "%ld", t->id) + (int)strlen(t->name);
+		if (w > m->node_w)
+			m->node_w = w < UI_NODE_MAX ? w : UI_NODE_MAX;
+	}
 	m->sel = m->norder ? m->order[0] : 0;
 	m->run_started = time(NULL);
 	return ui_model_refresh(m);
@@ -101,8 +111,7 @@ void ui_model_event(ui_model *m, const pd_event *e)
 
 	switch (e->type) {
 	case PD_EV_RUN_STARTED:
-		m->phase = "running";
-		m->run_started = time(NULL);
+		m->phase = "running"; /* the clock keeps counting from the dashboard's start */
 		break;
 	case PD_EV_TRACK_STARTED:
 		m->running = i;
@@ -220,7 +229,7 @@ bool ui_model_find(ui_model *m, const char *text)
 void ui_model_node_pos(const ui_model *m, size_t index, int *y, int *x)
 {
 	*y = (int)m->layout->pos[index] * 2;
-	*x = m->layout->layer[index] * UI_LAYER_W;
+	*x = m->layout->layer[index] * UI_LAYER_W(m);
 }
 
 void ui_model_dag_size(const ui_model *m, int *rows, int *cols)
@@ -234,7 +243,7 @@ void ui_model_dag_size(const ui_model *m, int *rows, int *cols)
 		widest = n > widest ? n : widest;
 	}
 	*rows = (int)widest * 2 - 1;
-	*cols = m->layout->nlayers * UI_LAYER_W - UI_GUTTER;
+	*cols = m->layout->nlayers * UI_LAYER_W(m) - UI_GUTTER;
 }
 
 void ui_model_follow(ui_model *m, int h, int w)
@@ -248,8 +257,8 @@ void ui_model_follow(ui_model *m, int h, int w)
 		m->pan_y = y - h + (h > 4 ? 3 : 1);
 	if (x < m->pan_x)
 		m->pan_x = x;
-	if (x + UI_NODE_W > m->pan_x + w)
-		m->pan_x = x + UI_NODE_W - w;
+	if (x + m->node_w > m->pan_x + w)
+		m->pan_x = x + m->node_w - w;
 	ui_model_dag_size(m, &rows, &cols);
 	if (m->pan_y > rows - h)
 		m->pan_y = rows - h;
@@ -267,9 +276,9 @@ size_t ui_model_track_at(const ui_model *m, int y, int x)
 	int layer;
 	size_t pos;
 
-	if (y < 0 || x < 0 || y % 2 || x % UI_LAYER_W >= UI_NODE_W)
+	if (y < 0 || x < 0 || y % 2 || x % UI_LAYER_W(m) >= m->node_w)
 		return PD_NO_TRACK;
-	layer = x / UI_LAYER_W;
+	layer = x / UI_LAYER_W(m);
 	pos = (size_t)y / 2;
 	if (layer >= l->nlayers || pos >= l->layer_start[layer + 1] - l->layer_start[layer])
 		return PD_NO_TRACK;

@@ -17,11 +17,12 @@
 #include "packetdeck/layout.h"
 #include "packetdeck/snapshot.h"
 
-/* Geometry of the DAG drawing: a node is NODE_W columns wide; layers are
- * LAYER_W apart; a node takes every other row. */
-#define UI_NODE_W 22
-#define UI_GUTTER 6
-#define UI_LAYER_W (UI_NODE_W + UI_GUTTER)
+/* Geometry of the DAG drawing: a node is node_w columns wide (its
+ * longest label, at most UI_NODE_MAX); layers are node_w + UI_GUTTER
+ * apart; a node takes every other row. */
+#define UI_NODE_MAX 24
+#define UI_GUTTER 5
+#define UI_LAYER_W(m) ((m)->node_w + UI_GUTTER)
 
 typedef struct ui_model {
 	const pd_pktdir *pd;
@@ -31,6 +32,7 @@ typedef struct ui_model {
 	size_t norder;
 	size_t *rank;            /* by track index: its place in the order */
 	bool watch;              /* read-only over a dir others execute */
+	int node_w;              /* DAG node width */
 	bool ascii;
 
 	/* what the engine (or the files) say is happening */

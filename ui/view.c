@@ -41,7 +41,7 @@ void ui_view_regions(const ui_canvas *c, ui_regions *r)
 	}
 	out_h = c->rows / 3 - 1;              /* output lines */
 	body_h = c->rows - 3 - out_h;         /* between the top and the output's rule */
-	detail_w = c->cols >= 110 ? 42 : 34;
+	detail_w = c->cols >= 110 ? 40 : 34;
 	r->dag = (ui_rect){1, 1, body_h, c->cols - detail_w - 3};
 	r->detail = (ui_rect){1, c->cols - detail_w - 1, body_h, detail_w};
 	r->output = (ui_rect){body_h + 2, 1, out_h, c->cols - 2};
@@ -60,7 +60,9 @@ static void header(ui_canvas *c, const ui_model *m, const ui_view_extra *x)
 	(void)clock;
 	w = ui_text_width(right);
 	ui_put(c, all, 0, 2, c->cols - w - 8, UI_TITLE, " ");
-	ui_put(c, all, 0, 3, c->cols - w - 9, UI_TITLE, left);
+	w = ui_put(c, all, 0, 3, c->cols - w - 10, UI_TITLE, left) + 3;
+	ui_put(c, all, 0, w, 1, UI_TITLE, " ");
+	w = ui_text_width(right);
 	ui_putf(c, all, 0, c->cols - w - 3, -1, UI_TITLE, " %s ", right);
 }
 
@@ -223,5 +225,10 @@ void ui_view_draw(ui_canvas *c, ui_model *m, const ui_view_extra *x)
 		ui_put(c, (ui_rect){g.output.y - 1, c->cols / 2, 1, c->cols / 2 - 2}, g.output.y - 1,
 		       c->cols / 2, -1, UI_DIM, m->notice);
 	ui_put(c, all, c->rows - 1, 2, -1, UI_DIM, " ");
-	ui_put(c, (ui_rect){c->rows - 1, 0, 1, c->cols - 2}, c->rows - 1, 3, -1, UI_DIM, x->keys_hint);
+	{
+		int w = ui_put(c, (ui_rect){c->rows - 1, 0, 1, c->cols - 3}, c->rows - 1, 3, -1, UI_DIM,
+			       x->keys_hint);
+
+		ui_put(c, (ui_rect){c->rows - 1, 0, 1, c->cols - 2}, c->rows - 1, 3 + w, 1, UI_DIM, " ");
+	}
 }
