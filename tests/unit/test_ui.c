@@ -1,0 +1,335 @@
+/* test_ui.c - the dashboard's screens, rendered into a newterm() screen
+ * and read back (golden text at 80x24 and 120x36), and its view-model:
+ * selection, panning, hit testing, the key table, the log tail.
+ * PD_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing. */
+#define _GNU_SOURCE
+#include "test.h"
+
+#include "canvas.h"
+#include "dash_int.h"
+#include "dialog.h"
+#include "keys.h"
+#include "logtail.h"
+#include "model.h"
+#include "packetdeck/fsio.h"
+#include "packetdeck/pktdir.h"
+#include "packetdeck/state.h"
+#include "term.h"
+#include "view.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef GOLDEN_DIR
+#error GOLDEN_DIR must name tests/golden
+#endif
+
+static const char manifest[] =
+	"{\"format_version\": \"1.0.0\", \"feature\": \"user-auth\", \"tracks\": ["
+	"{\"id\": 1, \"name\": \"core-models\", \"packet\": \"track-1.md\", \"worktree\": \"/nonexistent/pd/wt1\", \"branch\": \"auth/t1\", \"depends_on\": []},"
+	"{\"id\": 2, \"name\": \"db-schema\", \"packet\": \"track-2.md\", \"worktree\": \"/nonexistent/pd/wt2\", \"branch\": \"auth/t2\", \"depends_on\": []},"
+	"{\"id\": 3, \"name\": \"api\", \"packet\": \"track-3.md\", \"worktree\": \"/nonexistent/pd/wt3\", \"branch\": \"auth/t3\", \"depends_on\": [1, 2]},"
+	"{\"id\": 4, \"name\": \"ui\", \"packet\": \"track-4.md\", \"worktree\": \"/nonexistent/pd/wt4\", \"branch\": \"auth/t4\", \"depends_on\": [1]},"
+	"{\"id\": 5, \"name\": \"docs\", \"packet\": \"track-5.md\", \"worktree\": \"/nonexistent/pd/wt5\", \"branch\": \"auth/t5\", \"depends_on\": [3, 4]}"
+	"], \"merge_strategy\": \"worktree-merge\", \"post_merge_qa\": []}\n";
+
+static const char ts[] = "2026-11-01T09:00:00Z";
+
+/* Tracks 1 and 2 complete, 3 failed at 3.2 after a checkpoint, 4 ready,
+ * 5 blocked; some output in track 3's log. */
+static pd_pktdir *world(void)
+{
+	pd_pktdir *pd = NULL;
+	pd_diags diags = {0};
+	int i;
+
+	t_write(dir, "manifest.json", manifest);
+	for (i = 1; i <= 5; i++) {
+		char name[32], body[256];
+
+		snprintf(name, sizeof(name), "track-%d.md", i);
+		snprintf(body, sizeof(body), "### Task %d.1: Write the first part\nRun: true\n\n"
+					     "### Task %d.2: Write the second part\nRun: true\n\n"
+					     "### Task %d.3: Check it\nRun: true\n", i, i, i);
+		t_write(dir, name, body);
+	}
+	assert_int_equal(pd_marker_write(dir, 1, "1111111111111111111111111111111111111111", ts), 0);
+	assert_int_equal(pd_marker_write(dir, 2, "2222222222222222222222222222222222222222", ts), 0);
+	assert_int_equal(pd_checkpoint_write(dir, 3, "3.1", "3.2", "3333333333333333333333333333333333333333", ts), 0);
+	assert_int_equal(pd_failure_write(dir, 3, "3.2", "`make test` (line 5) failed with exit status 2", 2, ts), 0);
+	t_write(dir, ".packetdeck/track-3.log", "Task 3.1: Write the first part\nok\nTask 3.2: Write the second part\n"
+						 "make: *** [test] Error 2\n");
+	assert_int_equal(pd_pktdir_load(&pd, dir, &diags), 0);
+	pd_diags_free(&diags);
+	return pd;
+}
+
+/* Render through curses into a screen of rows x cols and compare with
+ * tests/golden/NAME (or write it). Also: what curses shows is the canvas. */
+static void golden(const char *name, ui_model *m, ui_dialog *dlg, int rows, int cols)
+{
+	char *path = NULL, *want = NULL, *got = NULL;
+	size_t len = 0;
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r"), *g;
+	ui_term *t = NULL;
+	ui_canvas c;
+	ui_view_extra x = {0, m->run_started + 754, "? help · j/k select · q quit", false};
+	int y;
+
+	assert_non_null(out);
+	assert_int_equal(asprintf(&path, "%s/%s", GOLDEN_DIR, name) > 0, 1);
+	setenv("LINES", "0", 1);
+	{
+		char v[16];
+
+		snprintf(v, sizeof(v), "%d", rows);
+		setenv("LINES", v, 1);
+		snprintf(v, sizeof(v), "%d", cols);
+		setenv("COLUMNS", v, 1);
+	}
+	assert_int_equal(ui_term_start(&t, in, out, false), 0);
+	assert_int_equal(ui_canvas_init(&c, rows, cols, false), 0);
+	ui_view_draw(&c, m, &x);
+	if (dlg)
+		ui_dialog_draw(&c, dlg);
+	ui_term_show(t, &c);
+	{
+		FILE *f = open_memstream(&got, &len);
+
+		for (y = 0; y < rows; y++) {
+			char *screen = ui_term_row(t, y), *canvas = ui_canvas_row(&c, y);
+
+			assert_string_equal(screen, canvas);
+			fprintf(f, "%s\n", screen);
+			free(screen);
+			free(canvas);
+		}
+		fclose(f);
+	}
+	ui_term_stop(t);
+	ui_canvas_free(&c);
+	fclose(out);
+	fclose(in);
+	if (getenv("PD_UPDATE_GOLDEN")) {
+		assert_non_null(g = fopen(path, "w"));
+		fputs(got, g);
+		fclose(g);
+	} else {
+		size_t wl;
+
+		assert_int_equal(pd_read_file(&want, &wl, path, 1 << 20), 0);
+		if (strcmp(want, got) != 0)
+			fprintf(stderr, "%s differs; got:\n%s", name, got);
+		assert_string_equal(want, got);
+	}
+	free(path);
+	free(want);
+	free(got);
+}
+
+static void init(ui_model *m, pd_pktdir **pd)
+{
+	*pd = world();
+	assert_int_equal(ui_model_init(m, *pd, false, false), 0);
+	m->run_started = 1000;
+	m->phase = "failed";
+}
+
+static void panes_at_both_sizes(void **state)
+{
+	pd_pktdir *pd;
+	ui_model m;
+
+	(void)state;
+	init(&m, &pd);
+	ui_model_select(&m, 2); /* track 3: failed */
+	golden("panes_120x36.txt", &m, NULL, 36, 120);
+	golden("panes_80x24.txt", &m, NULL, 24, 80);
+	m.list = true;
+	ui_model_select(&m, 4);
+	golden("list_80x24.txt", &m, NULL, 24, 80);
+	golden("too_small_79x24.txt", &m, NULL, 24, 79);
+	ui_model_free(&m);
+	pd_pktdir_free(pd);
+}
+
+static void help_and_resume_dialogs(void **state)
+{
+	pd_pktdir *pd;
+	dash d;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	init(&d.m, &pd);
+	d.pd = pd;
+	dash_show_help(&d);
+	/* every key of the table is in the help */
+	{
+		const ui_key *k;
+		int n = 0;
+
+		for (k = ui_keys(); k->action != UI_ACT_NONE; k++)
+			n++;
+		assert_int_equal(d.dlg.nlines, n + 1);
+	}
+	golden("help_120x36.txt", &d.m, &d.dlg, 36, 120);
+	assert_true(dash_resume_menu(&d)); /* track 3 failed */
+	assert_int_equal(d.dlg.nitems, 1);
+	assert_non_null(strstr(d.dlg.items[0], "track 3 api"));
+	assert_non_null(strstr(d.dlg.items[0], "after 3.1"));
+	golden("resume_80x24.txt", &d.m, &d.dlg, 24, 80);
+	ui_dialog_close(&d.dlg);
+	ui_model_free(&d.m);
+	pd_pktdir_free(pd);
+}
+
+static void dialog_keys_and_clicks(void **state)
+{
+	ui_dialog dlg;
+	ui_canvas c;
+	int hit;
+
+	(void)state;
+	memset(&dlg, 0, sizeof(dlg));
+	ui_dialog_open(&dlg, UI_DLG_BLOCKED, "blocked");
+	ui_dialog_line(&dlg, UI_NORMAL, "Track 5 (docs) cannot start");
+	ui_dialog_choice(&dlg, 'w', "[w]ait", CH_WAIT);
+	ui_dialog_choice(&dlg, 'a', "[a]bort", CH_ABORT);
+	assert_int_equal(ui_dialog_by_key(&dlg, 'A'), 1);
+	assert_int_equal(ui_dialog_by_key(&dlg, 'x'), -1);
+	assert_int_equal(ui_canvas_init(&c, 24, 80, false), 0);
+	ui_dialog_draw(&c, &dlg);
+	hit = ui_dialog_hit(&dlg, dlg.choices[1].at.y, dlg.choices[1].at.x + 2);
+	assert_int_equal(hit, 1);
+	assert_int_equal(ui_dialog_hit(&dlg, 0, 0), -1);
+	ui_canvas_free(&c);
+	ui_dialog_close(&dlg);
+}
+
+static void selection_panning_and_hits(void **state)
+{
+	pd_pktdir *pd;
+	ui_model m;
+	int y, x;
+
+	(void)state;
+	init(&m, &pd);
+	assert_int_equal(m.sel, 0);
+	ui_model_move(&m, 1);
+	assert_int_equal(m.sel, 1);
+	ui_model_move(&m, 10);
+	assert_int_equal(m.sel, 4); /* the last in execution order: docs */
+	ui_model_move_layer(&m, -1);
+	assert_int_equal(m.layout->layer[m.sel], 1);
+	assert_true(ui_model_find(&m, "DOC"));
+	assert_int_equal(m.sel, 4);
+	assert_false(ui_model_find(&m, "nothing"));
+	ui_model_node_pos(&m, 2, &y, &x);
+	assert_int_equal(ui_model_track_at(&m, y, x + 1), 2);
+	assert_int_equal(ui_model_track_at(&m, y + 1, x), PD_NO_TRACK);
+	/* a pane smaller than the graph pans to keep the selection visible */
+	ui_model_select(&m, 4);
+	ui_model_follow(&m, 3, 20);
+	ui_model_node_pos(&m, 4, &y, &x);
+	assert_true(x >= m.pan_x && x + m.node_w <= m.pan_x + 20 + m.node_w);
+	assert_true(y >= m.pan_y && y < m.pan_y + 3);
+	assert_int_equal(ui_model_state(&m, 2), PD_STATE_FAILED);
+	assert_int_equal(ui_model_state(&m, 4), PD_STATE_BLOCKED);
+	ui_model_free(&m);
+	pd_pktdir_free(pd);
+}
+
+static void key_table_dispatches_what_help_lists(void **state)
+{
+	ui_special s = {1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 1010, 1011};
+
+	(void)state;
+	ui_keys_bind(&s);
+	assert_int_equal(ui_key_action('j'), UI_ACT_DOWN);
+	assert_int_equal(ui_key_action(1002), UI_ACT_DOWN);
+	assert_int_equal(ui_key_action(1001), UI_ACT_UP);
+	assert_int_equal(ui_key_action('q'), UI_ACT_QUIT);
+	assert_int_equal(ui_key_action('?'), UI_ACT_HELP);
+	assert_int_equal(ui_key_action('g'), UI_ACT_VIEW);
+	assert_int_equal(ui_key_action('\t'), UI_ACT_FOCUS);
+	assert_int_equal(ui_key_action('Z'), UI_ACT_NONE);
+}
+
+static void log_tail_reads_backwards_without_a_limit(void **state)
+{
+	char *path = t_path(dir, "big.log");
+	FILE *f = fopen(path, "w");
+	ui_lines l;
+	int i;
+
+	(void)state;
+	for (i = 1; i <= 50000; i++)
+		fprintf(f, "line %d of the log\n", i);
+	fprintf(f, "partial");
+	fclose(f);
+	assert_int_equal(ui_log_tail(&l, path, 0, 3), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.line[2], "partial");
+	assert_string_equal(l.line[0], "line 49999 of the log");
+	ui_lines_free(&l);
+	assert_int_equal(ui_log_tail(&l, path, 49990, 5), 0); /* far back: blocks read backwards */
+	assert_int_equal(l.n, 5);
+	/* 50 001 lines with the partial one: 49 990 back ends at line 11 */
+	assert_string_equal(l.line[0], "line 7 of the log");
+	assert_string_equal(l.line[4], "line 11 of the log");
+	ui_lines_free(&l);
+	assert_int_equal(ui_log_tail(&l, path, 50005, 5), 0); /* past the start: none */
+	assert_int_equal(l.n, 0);
+	ui_lines_free(&l);
+	free(path);
+	path = t_path(dir, "absent.log");
+	assert_int_equal(ui_log_tail(&l, path, 0, 5), 0);
+	assert_int_equal(l.n, 0);
+	free(path);
+}
+
+static void canvas_merges_lines_and_clips_text(void **state)
+{
+	ui_canvas c;
+	ui_rect all = {0, 0, 3, 10};
+	char *row;
+
+	(void)state;
+	assert_int_equal(ui_canvas_init(&c, 3, 10, false), 0);
+	ui_hline(&c, all, 1, 0, 9, UI_EDGE);
+	ui_vline(&c, all, 4, 0, 2, UI_EDGE);
+	row = ui_canvas_row(&c, 1);
+	assert_string_equal(row, "╶───┼────╴");
+	free(row);
+	ui_put(&c, (ui_rect){0, 0, 1, 6}, 0, 0, -1, UI_NORMAL, "abc\x01" "defgh");
+	row = ui_canvas_row(&c, 0);
+	assert_int_equal(strncmp(row, "abc?de", 6), 0); /* clipped at 6 columns, control shown as ? */
+	assert_string_equal(row + 6, "    "); /* text replaces the line it covers */
+	free(row);
+	c.ascii = true;
+	row = ui_canvas_row(&c, 1);
+	assert_string_equal(row, "----+-----");
+	free(row);
+	assert_int_equal(ui_text_width("✓ 1 a"), 5);
+	ui_canvas_free(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(panes_at_both_sizes, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(help_and_resume_dialogs, t_setup, t_teardown),
+		cmocka_unit_test(dialog_keys_and_clicks),
+		cmocka_unit_test_setup_teardown(selection_panning_and_hits, t_setup, t_teardown),
+		cmocka_unit_test(key_table_dispatches_what_help_lists),
+		cmocka_unit_test_setup_teardown(log_tail_reads_backwards_without_a_limit, t_setup, t_teardown),
+		cmocka_unit_test(canvas_merges_lines_and_clips_text),
+	};
+
+	setlocale(LC_CTYPE, "C.UTF-8");
+	setenv("TERM", "xterm-256color", 1);
+	unsetenv("NO_COLOR");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
