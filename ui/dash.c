@@ -362,8 +362,12 @@ static int loop(dash *d)
 			timeout = next_scan > now ? (int)(next_scan - now) : 0;
 		if (d->pager && d->pager_fd < 0 && (timeout < 0 || timeout > 200))
 			timeout = 200;
-		if (poll(fds, n, timeout) < 0 && errno != EINTR)
-			break;
+		if (poll(fds, n, timeout) < 0) {
+			if (errno != EINTR)
+				break;
+			/* a signal: SIGWINCH leaves KEY_RESIZE in curses' queue */
+			fds[t_in].revents = fds[t_in].fd >= 0 ? POLLIN : 0;
+		}
 		now = pd_now_ms();
 		if (fds[t_stop].revents & POLLIN) {
 			signalled(d);
@@ -399,7 +403,7 @@ static int loop(dash *d)
 				if (d->quit)
 					break;
 			}
-			if (!got && !isatty(fds[t_in].fd)) {
+			if (!got && !isatty(fds[t_in].fd) && fds[t_in].fd >= 0) {
 				hangup(d);
 				continue;
 			}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# test_tui.sh PACKETDECK - the dashboard end to end, in tmux on a private
+# socket: keys are sent, the screen is read with capture-pane, and every
+# wait has a deadline (no bare sleeps decide anything). Skips (exit 77)
+# where tmux is absent.
+PD=$(realpath "$1")
+. "$(dirname "$0")/../cli/lib.sh"
+command -v tmux >/dev/null || { echo "tmux not installed: skipped"; exit 77; }
+SOCK="pdtui$$"
+tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
+trap 'tm kill-server 2>/dev/null; rm -rf "$T_TMP"' EXIT
+
+# start CMD...: a fresh 120x36 session running CMD; its exit status goes to $T_TMP/rc
+start() {
+  tm kill-server 2>/dev/null
+  rm -f "$T_TMP/rc"
+  tm new-session -d -x "${COLS:-120}" -y "${ROWS:-36}" \
+    "env -u CI TERM=xterm-256color LANG=C.UTF-8 $*; echo \$? > $T_TMP/rc; sleep 600"
+}
+screen() { tm capture-pane -p; }
+# wait_for TEXT [SECONDS]: until the screen shows TEXT
+wait_for() {
+  local deadline=$((SECONDS + ${2:-20}))
+  while [ $SECONDS -lt $deadline ]; do
+    screen | grep -qF -- "$1" && return 0
+    sleep 0.1
+  done
+  t_fail "the screen never showed: $1"; screen | sed 's/^/  # /'; return 1
+}
+# exited RC [SECONDS]: the command ended with RC
+exited() {
+  local deadline=$((SECONDS + ${2:-20}))
+  while [ $SECONDS -lt $deadline ] && [ ! -s "$T_TMP/rc" ]; do sleep 0.1; done
+  [ -s "$T_TMP/rc" ] || { t_fail "still running"; screen | sed 's/^/  # /'; return 1; }
+  [ "$(cat "$T_TMP/rc")" = "$1" ] || { t_fail "exit status $(cat "$T_TMP/rc"), expected $1"; screen | sed 's/^/  # /'; }
+}
+keys() { tm send-keys "$@"; }
+
+# world NAME: a repository and a packet dir of 3 tracks, 2 depends on 1, 3 on 2
+world() {
+  W="$T_TMP/$1"; rm -rf "$W"; mkdir -p "$W"
+  git init -q -b main "$W/repo" && git -C "$W/repo" commit -q --allow-empty -m initial
+  D="$W/packets"; mkdir -p "$D"
+  printf '{"format_version": "1.0.0", "feature": "tui", "project_root": "%s/repo", "tracks": [' "$W" >"$D/manifest.json"
+  for i in 1 2 3; do
+    printf '%s{"id": %s, "name": "t%s", "packet": "track-%s.md", "worktree": "%s/wt-%s", "branch": "tui/t%s", "depends_on": [%s]}' \
+      "$([ $i = 1 ] || echo ,)" $i $i $i "$W" $i $i "$([ $i = 1 ] || echo $((i - 1)))" >>"$D/manifest.json"
+    printf '### Task %s.1: first\nRun: echo task %s.1\n\n### Task %s.2: second\nRun: echo task %s.2\n' $i $i $i $i >"$D/track-$i.md"
+  done
+  printf '], "merge_strategy": "worktree-merge", "post_merge_qa": []}\n' >>"$D/manifest.json"
+}
+
+t_begin "demo: runs to completion answering its dialogs with keys"
+start "$PD" demo "$T_TMP/demo"
+deadline=$((SECONDS + 120)); seen=""
+while [ $SECONDS -lt $deadline ] && [ ! -s "$T_TMP/rc" ]; do
+  s=$(screen)
+  if grep -qF "[s]top for handoff" <<<"$s"; then keys c; seen="$seen handoff"
+  elif grep -qF "[w]ait" <<<"$s"; then keys w; seen="$seen blocked"
+  elif grep -qF "re[s]tart track" <<<"$s" && grep -qF "track failed" <<<"$s"; then keys r; seen="$seen failure"
+  elif grep -qF "6/6 complete" <<<"$s" && grep -qF "· completed" <<<"$s"; then keys q; seen="$seen done"
+  fi
+  sleep 0.3
+done
+exited 0 5
+for k in handoff blocked failure done; do grep -qw "$k" <<<"$seen" || t_fail "never saw: $k ($seen)"; done
+[ "$(ls "$T_TMP/demo/packets"/*.completion.json | wc -l)" = 6 ] || t_fail "not 6 markers"
+
+t_begin "blocked (executed elsewhere) -> Abort exits 3"
+world blocked; mkdir -p "$D/.packetdeck"
+setsid flock -o "$D/.packetdeck/track-1.lock" sleep 60 >/dev/null 2>&1 </dev/null & holder=$!
+for _ in $(seq 50); do flock -n "$D/.packetdeck/track-1.lock" true || break; sleep 0.1; done
+start "$PD" run "$D"
+wait_for "is being executed elsewhere" && keys a
+exited 3
+kill -- -$holder 2>/dev/null; wait $holder 2>/dev/null
+[ ! -e "$D/track-1.completion.json" ] || t_fail "track 1 ran"
+
+t_begin "failure -> resume from the failure card completes; the resume menu at start"
+world failure
+sed -i "s|^Run: echo task 2.2|Run: test -e $W/flag \|\| { touch $W/flag; echo broken-once; exit 3; }|" "$D/track-2.md"
+start "$PD" run --handoff continue "$D"
+wait_for "track failed" && wait_for "broken-once"
+keys q; exited 1
+[ -e "$D/track-1.completion.json" ] && [ ! -e "$D/track-2.completion.json" ] || t_fail "markers after the failure"
+start "$PD" run --handoff continue "$D"
+wait_for "Failed or interrupted tracks" && wait_for "track 2 t2" && keys r
+wait_for "3/3 complete" && wait_for "· completed" && keys q
+exited 0
+[ "$(grep -c "task 2.1" "$D/.packetdeck/track-2.log")" = 1 ] || t_fail "task 2.1 ran again on resume"
+
+t_begin "resize: the layout stays whole at 80x24, and says so below"
+world resize
+start "$PD" run --handoff continue "$D"
+wait_for "· completed"
+tm resize-window -x 80 -y 24
+deadline=$((SECONDS + 5))
+while [ $SECONDS -lt $deadline ] && ! screen | sed -n 24p | grep -q '^└.*┘$'; do sleep 0.1; done
+s=$(screen)
+sed -n 1p <<<"$s" | grep -q '^┌.*┐$' && sed -n 24p <<<"$s" | grep -q '^└.*┘$' || t_fail "frame at 80x24: $s"
+[ "$(wc -l <<<"$s")" = 24 ] || t_fail "not 24 rows"
+grep -qF "3/3 complete" <<<"$s" || t_fail "header at 80x24"
+tm resize-window -x 70 -y 20
+wait_for "needs at least 80x24"
+tm resize-window -x 120 -y 36
+wait_for "Track 3 · t3"
+keys q; exited 0
+
+t_begin "q during a run asks, then stops the runner's group: no process left"
+world quit
+printf '### Task 1.1: long\nRun: sleep 3717\n' >"$D/track-1.md"
+start "$PD" run "$D"
+wait_for "▶ 1.1 long" && keys q
+wait_for "quitting stops its runner" && keys y
+exited 3
+sleep 0.2
+pgrep -f "sleep 3717" >/dev/null && t_fail "the runner's sleep survived"
+[ ! -e "$D/track-1.completion.json" ] || t_fail "marker"
+
+t_begin "watch: another process's checkpoints appear live; q quits with 0"
+world watch
+start "$PD" watch "$D"
+wait_for "0/3 complete"
+"$PD" packet "$D/track-1.md" >/dev/null 2>&1
+wait_for "1/3 complete" 2
+keys q; exited 0
+
+t_summary
