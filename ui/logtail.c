@@ -52,7 +52,8 @@ int ui_log_tail(ui_lines *out, const char *path, long skip, int n)
 			free(grown);
 			goto done;
 		}
-		memcpy(grown + want, buf, have);
+		if (have)
+			memcpy(grown + want, buf, have);
 		free(buf);
 		buf = grown;
 		have += want;

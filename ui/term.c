@@ -61,7 +61,7 @@ static void colours(bool color)
 		[UI_NORMAL] = -1, [UI_DIM] = -1, [UI_EDGE] = COLOR_CYAN, [UI_FRAME] = -1,
 		[UI_TITLE] = -1, [UI_COMPLETE] = COLOR_GREEN, [UI_RUNNING] = COLOR_YELLOW,
 		[UI_FAILED] = COLOR_RED, [UI_INTERRUPTED] = COLOR_MAGENTA, [UI_READY] = -1,
-		[UI_BLOCKED] = COLOR_BLUE, [UI_SELECTED] = -1, [UI_KEY] = -1, [UI_CHOICE] = -1,
+		[UI_BLOCKED] = -1, [UI_SELECTED] = -1, [UI_KEY] = -1, [UI_CHOICE] = -1,
 		[UI_BAR] = COLOR_GREEN};
 	int i;
 

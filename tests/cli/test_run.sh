@@ -156,7 +156,7 @@ for _ in $(seq 200); do pgrep -f "sleep 118" >/dev/null && break; sleep 0.05; do
 kill -TERM "$runner"; wait "$runner"; rc=$?
 [ "$rc" = 3 ] || t_fail "exit $rc: $(cat "$T_TMP/sig.out")"
 sleep 0.3; pgrep -f "sleep 118" >/dev/null && t_fail "a process of the runner survived"
-pgrep -f "packetdeck packet" >/dev/null && t_fail "the packet process survived"
+pgrep -f "packetdeck packet .*$D/" >/dev/null && t_fail "the packet process survived"
 grep -q "packetdeck run: aborted: stopped by SIGTERM" "$T_TMP/sig.out" || t_fail "message"
 pd status "$D"; expect_out "→ Track 2: t2 (next, interrupted after task 2.1)"
 sed -i "s|sleep 118 \& sleep 118; ||" "$D/track-2.md"
