@@ -78,10 +78,13 @@ int ui_log_tail(ui_lines *out, const char *path, long skip, int n)
 			if (s == 0 && off > 0)
 				break; /* a partial line at the block's start: enough read */
 			if (k >= skip && out->n < n) {
-				char *line = strndup(buf + s, e - s);
+				/* memcpy, not strndup: the buffer has no NUL */
+				char *line = malloc(e - s + 1);
 
 				if (!line)
 					goto done;
+				memcpy(line, buf + s, e - s);
+				line[e - s] = '\0';
 				out->line[out->n++] = line;
 			}
 			k++;
