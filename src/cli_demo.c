@@ -11,6 +11,7 @@
  * and says how to see the dashboard. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "packetdeck/fsio.h"
 #include "packetdeck/gitwt.h"
 #include "packetdeck/runner.h"
 
@@ -95,12 +96,14 @@ static char *with_root(const char *text, const char *root)
 	return out;
 }
 
+/* A new file (never replacing one), with the project's one writer. */
 static int write_text(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "wx");
+	pd_write_options wo = PD_WRITE_OPTIONS_INIT;
 
-	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-		fprintf(stderr, "packetdeck demo: %s: %s\n", path, strerror(errno));
+	wo.no_replace = true;
+	if (pd_write_atomic(path, text, strlen(text), &wo) < 0) {
+		fprintf(stderr, "packetdeck demo: %s\n", pd_error_last());
 		return -1;
 	}
 	return 0;
@@ -194,7 +197,7 @@ static pd_child *second_process(const char *root, const char *self)
 
 int cli_demo(int argc, char **argv)
 {
-	bool no_tui = false, made = false;
+	bool no_tui = false;
 	const cli_opt opts[] = {{"--no-tui", &no_tui, NULL}, {NULL, NULL, NULL}};
 	char root[PATH_MAX], self[PATH_MAX], packets[PATH_MAX + 16];
 	const char *dir = NULL;
@@ -225,7 +228,6 @@ int cli_demo(int argc, char **argv)
 			fprintf(stderr, "packetdeck demo: %s: %s\n", root, strerror(errno));
 			return PD_EXIT_USAGE;
 		}
-		made = true;
 	} else {
 		if (!cli_parse(argc, argv, "demo", opts, help, &dir, &status))
 			return status;
@@ -238,7 +240,6 @@ int cli_demo(int argc, char **argv)
 			return PD_EXIT_USAGE;
 		}
 	}
-	(void)made;
 	{
 		char probe[PATH_MAX + 16];
 

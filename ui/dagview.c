@@ -31,21 +31,10 @@ static void label(char *buf, size_t cap, const ui_model *m, size_t i, unsigned f
 	snprintf(buf, cap, "%s %ld %s", glyph(m, i, frame), t->id, t->name);
 }
 
-static int label_width(const ui_model *m, size_t i)
-{
-	char buf[512];
-	int w;
-
-	label(buf, sizeof(buf), m, i, 0);
-	w = ui_text_width(buf);
-	return w < m->node_w ? w : m->node_w;
-}
-
 void ui_dag_draw(ui_canvas *c, ui_rect r, ui_model *m, unsigned frame)
 {
 	const pd_layout *l = m->layout;
-	int oy = r.y - m->pan_y, ox = r.x - m->pan_x;
-	int first = m->pan_x / UI_LAYER_W(m), last = (m->pan_x + r.w) / UI_LAYER_W(m) + 1, layer;
+	int oy, ox, first, last, layer;
 	size_t k;
 
 	ui_model_follow(m, r.h, r.w);
@@ -69,7 +58,7 @@ void ui_dag_draw(ui_canvas *c, ui_rect r, ui_model *m, unsigned frame)
 			if (l->layer[deps[j]] > last)
 				continue;
 			ui_model_node_pos(m, deps[j], &yd, &xd);
-			x0 = xd + label_width(m, deps[j]) + 1;
+			x0 = xd + m->label_w[deps[j]] + 1;
 			ui_line(c, r, oy + yd, ox + x0, UI_LEFT, s);
 			if (l->layer[t] == l->layer[deps[j]] + 1) {
 				ui_hline(c, r, oy + yd, ox + x0, ox + xv, s);
@@ -104,7 +93,7 @@ void ui_dag_draw(ui_canvas *c, ui_rect r, ui_model *m, unsigned frame)
 			node = (ui_rect){oy + y, ox + x, 1, m->node_w};
 			label(buf, sizeof(buf), m, t, frame);
 			if (t == m->sel)
-				ui_fill(c, (ui_rect){oy + y, ox + x, 1, label_width(m, t)}, UI_SELECTED);
+				ui_fill(c, (ui_rect){oy + y, ox + x, 1, m->label_w[t]}, UI_SELECTED);
 			{
 				/* clip to both the pane and the node's width */
 				ui_rect clip = r;

@@ -28,7 +28,7 @@ static void on_event(void *ctx, const pd_event *e)
 
 	ui_model_event(&d->m, e);
 	if (e->type != PD_EV_WAITING && e->type != PD_EV_NOTICE)
-		ui_model_refresh(&d->m);
+		d->stale = true;
 	d->dirty = true;
 }
 
@@ -40,6 +40,12 @@ static void on_output(void *ctx, long track, const char *data, size_t len)
 	(void)len;
 	if (track == d->pd->manifest->tracks[d->m.sel].id && d->m.out_scroll == 0)
 		d->dirty = true;
+}
+
+void dash_fresh(dash *d)
+{
+	if (d->stale && ui_model_refresh(&d->m) == 0)
+		d->stale = false;
 }
 
 int dash_engine_start(dash *d, bool resume, long restart_track)
@@ -143,6 +149,7 @@ static void draw(dash *d)
 		if (ui_canvas_init(&d->canvas, rows, cols, d->o.ascii) < 0)
 			return;
 	}
+	dash_fresh(d);
 	ui_view_draw(&d->canvas, &d->m, &x);
 	{
 		ui_regions g;
@@ -162,6 +169,7 @@ static void engine_asks(dash *d)
 
 	if (!d->e)
 		return;
+	dash_fresh(d); /* the dialogs quote the files */
 	ask = pd_engine_ask(d->e);
 	if (ask == PD_ASK_BLOCKED && d->dlg.kind != UI_DLG_BLOCKED) {
 		if (strcmp(d->o.on_blocked, "ask") != 0)
@@ -183,7 +191,6 @@ static void engine_asks(dash *d)
 		d->done_seen = true;
 		d->status = st;
 		d->dirty = true;
-		ui_model_refresh(&d->m);
 		if (st == PD_EXIT_FAILED) {
 			d->m.phase = "failed";
 			dash_show_failure(d);
@@ -331,7 +338,7 @@ static int loop(dash *d)
 
 	while (!d->quit) {
 		struct pollfd fds[PD_ENGINE_MAX_FDS + 4];
-		size_t n = 0, ne = 0, i;
+		size_t n = 0, ne = 0;
 		int timeout = -1, t_in, t_stop, t_watch = -1, t_pager = -1;
 		long now;
 
@@ -408,13 +415,11 @@ static int loop(dash *d)
 				continue;
 			}
 		}
-		if (t_watch >= 0 && (fds[t_watch].revents & POLLIN) && pd_watch_drain(d->watch)) {
-			ui_model_refresh(&d->m);
-			d->dirty = true;
-		}
+		if (t_watch >= 0 && (fds[t_watch].revents & POLLIN) && pd_watch_drain(d->watch))
+			d->stale = d->dirty = true;
 		if (now >= next_scan) {
 			if (!d->e || !pd_engine_running(d->e))
-				ui_model_refresh(&d->m);
+				d->stale = true;
 			next_scan = now + 2000;
 			d->dirty = true;
 		}
@@ -425,14 +430,8 @@ static int loop(dash *d)
 			if (something_moves(d))
 				d->dirty = true;
 		}
-		if (d->e) {
-			bool any = false;
-
-			for (i = 0; i < ne; i++)
-				any = any || fds[i].revents;
+		if (d->e)
 			pd_engine_handle(d->e, fds, ne);
-			(void)any;
-		}
 	}
 	return d->status;
 }

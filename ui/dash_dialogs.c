@@ -27,9 +27,7 @@ static void waiting_lines(dash *d)
 
 	if (!d->e || !pd_engine_waiting(d->e, &next, &deadline))
 		return;
-	/* replace the countdown line (always the last) */
-	if (d->dlg.nlines && strncmp(d->dlg.lines[d->dlg.nlines - 1], "waiting", 7) == 0)
-		free(d->dlg.lines[--d->dlg.nlines]);
+	ui_dialog_drop_last(&d->dlg, "waiting"); /* the countdown is always the last line */
 	ui_dialog_line(&d->dlg, UI_RUNNING, "waiting: next look in %s · gives up in %s",
 		       ui_duration(a, (next + 999) / 1000), ui_duration(b, (deadline + 999) / 1000));
 }
@@ -119,7 +117,8 @@ bool dash_resume_menu(dash *d)
 
 	if (d->e && pd_engine_ask(d->e) != PD_ASK_DONE)
 		return false; /* a run is under way: it decides */
-	ui_model_refresh(&d->m);
+	d->stale = true; /* what failed is read now, not at the next event */
+	dash_fresh(d);
 	ui_dialog_open(&d->dlg, UI_DLG_RESUME, "resume");
 	for (k = 0; k < d->m.norder && n < UI_DLG_MAX_LINES; k++) {
 		size_t i = d->m.order[k];
@@ -195,8 +194,7 @@ void dash_dialog_tick(dash *d)
 		} else {
 			char left[16];
 
-			if (d->dlg.nlines && strncmp(d->dlg.lines[d->dlg.nlines - 1], "continuing", 10) == 0)
-				free(d->dlg.lines[--d->dlg.nlines]);
+			ui_dialog_drop_last(&d->dlg, "continuing");
 			ui_dialog_line(&d->dlg, UI_DIM, "continuing by itself in %s",
 				       ui_duration(left, (d->handoff_deadline - now + 999) / 1000));
 		}
@@ -206,7 +204,6 @@ void dash_dialog_tick(dash *d)
 
 void dash_dialog_choose(dash *d, int choice)
 {
-	ui_dialog_kind kind = d->dlg.kind;
 	size_t item = d->dlg.nitems ? resumable[d->dlg.item] : PD_NO_TRACK;
 
 	d->dirty = true;
@@ -252,7 +249,6 @@ void dash_dialog_choose(dash *d, int choice)
 	default:
 		break;
 	}
-	(void)kind;
 	ui_dialog_close(&d->dlg);
 }
 

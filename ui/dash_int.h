@@ -31,6 +31,7 @@ typedef struct dash {
 	pd_engine_options eo;
 	pd_watch *watch;
 	bool dirty, quit, output_focus, done_seen;
+	bool stale;              /* the files changed: re-read them once, before use */
 	unsigned frame;
 	long handoff_deadline;   /* monotonic ms; 0 none */
 	int status;
@@ -39,6 +40,7 @@ typedef struct dash {
 } dash;
 
 /* dash.c */
+void dash_fresh(dash *d);        /* re-read the files if they changed */
 int dash_engine_start(dash *d, bool resume, long restart_track);
 void dash_open_log(dash *d);
 void dash_quit(dash *d, int status);

@@ -45,6 +45,12 @@ void ui_dialog_line(ui_dialog *d, ui_style s, const char *fmt, ...)
 	va_end(ap);
 }
 
+void ui_dialog_drop_last(ui_dialog *d, const char *prefix)
+{
+	if (d->nlines && strncmp(d->lines[d->nlines - 1], prefix, strlen(prefix)) == 0)
+		free(d->lines[--d->nlines]);
+}
+
 void ui_dialog_item(ui_dialog *d, const char *fmt, ...)
 {
 	va_list ap;

@@ -3,6 +3,7 @@
 #include "logtail.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,8 +28,10 @@ int ui_log_tail(ui_lines *out, const char *path, long skip, int n)
 	struct stat st;
 	char *buf = NULL;   /* the part read so far: file[off .. end) */
 	size_t have = 0;
-	off_t off, end;
+	off_t off;
 	long seen = 0;      /* complete lines found from the end */
+	long nl = 0;        /* newlines in buf */
+	bool final_nl = false; /* the file ends with one: it ends a line, it starts none */
 	int error = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -38,12 +41,11 @@ int ui_log_tail(ui_lines *out, const char *path, long skip, int n)
 		goto done;
 	if (!(out->line = calloc((size_t)n, sizeof(char *))))
 		goto done;
-	end = off = st.st_size;
+	off = st.st_size;
 	/* read blocks backwards until skip + n + 1 newlines are in the buffer */
 	while (off > 0) {
 		size_t want = off >= BLOCK ? BLOCK : (size_t)off, i;
 		char *grown = malloc(have + want);
-		long nl = 0;
 
 		if (!grown)
 			goto done;
@@ -56,13 +58,14 @@ int ui_log_tail(ui_lines *out, const char *path, long skip, int n)
 			memcpy(grown + want, buf, have);
 		free(buf);
 		buf = grown;
+		if (!have)
+			final_nl = want && buf[want - 1] == '\n';
 		have += want;
-		for (i = 0; i + 1 < have; i++) /* a final newline ends the last line, not one more */
+		for (i = 0; i < want; i++)
 			nl += buf[i] == '\n';
-		if (nl > skip + n)
+		if (nl - final_nl > skip + n)
 			break;
 	}
-	(void)end;
 	{
 		/* split from the end */
 		size_t e = have;

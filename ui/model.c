@@ -2,6 +2,7 @@
  * panning. No curses, no drawing. */
 #define _GNU_SOURCE /* strcasestr */
 #include "model.h"
+#include "canvas.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,19 +22,22 @@ int ui_model_init(ui_model *m, const pd_pktdir *pd, bool watch, bool ascii)
 	m->order = pd_dag_order(pd->dag, &m->norder);
 	m->task = strdup("");
 	m->rank = calloc(pd->manifest->ntracks + 1, sizeof(size_t));
-	if (!m->task || !m->rank || pd_layout_make(&m->layout, pd->dag) < 0)
+	m->label_w = calloc(pd->manifest->ntracks + 1, sizeof(int));
+	if (!m->task || !m->rank || !m->label_w || pd_layout_make(&m->layout, pd->dag) < 0)
 		return -1;
 	m->node_w = 8;
 	for (i = 0; i < m->norder; i++) {
 		const pd_track *t = &pd->manifest->tracks[m->order[i]];
-		char label[64];
+		char id[24];
 		int w;
 
 		m->rank[m->order[i]] = i;
-		/* "✓ 12 name": glyph, id and name */
-		w = 3 + snprintf(label, sizeof(label), "%ld", t->id) + (int)strlen(t->name);
+		/* "✓ 12 name": a one-column glyph, the id and the name */
+		snprintf(id, sizeof(id), "%ld", t->id);
+		w = 3 + (int)strlen(id) + ui_text_width(t->name);
+		m->label_w[m->order[i]] = w < UI_NODE_MAX ? w : UI_NODE_MAX;
 		if (w > m->node_w)
-			m->node_w = w < UI_NODE_MAX ? w : UI_NODE_MAX;
+			m->node_w = m->label_w[m->order[i]];
 	}
 	m->sel = m->norder ? m->order[0] : 0;
 	m->run_started = time(NULL);
@@ -46,6 +50,7 @@ void ui_model_free(ui_model *m)
 	pd_snapshot_free(m->snap);
 	pd_worktree_info_clear(&m->git);
 	free(m->rank);
+	free(m->label_w);
 	free(m->task);
 	free(m->notice);
 	free(m->filter);

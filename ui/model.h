@@ -33,6 +33,7 @@ typedef struct ui_model {
 	size_t *rank;            /* by track index: its place in the order */
 	bool watch;              /* read-only over a dir others execute */
 	int node_w;              /* DAG node width */
+	int *label_w;            /* by track index: "✓ 12 name" on screen, at most node_w */
 	bool ascii;
 
 	/* what the engine (or the files) say is happening */

@@ -50,14 +50,13 @@ void ui_view_regions(const ui_canvas *c, ui_regions *r)
 static void header(ui_canvas *c, const ui_model *m, const ui_view_extra *x)
 {
 	ui_rect all = {0, 0, 1, c->cols};
-	char left[300], right[80], clock[16];
+	char left[300], right[80];
 	long secs = (long)(x->now - m->run_started);
 	int w;
 
 	snprintf(left, sizeof(left), "packetdeck · %s · %s", m->pd->manifest->feature, m->phase);
 	snprintf(right, sizeof(right), "%zu/%zu complete · %02ld:%02ld:%02ld", m->snap->completed,
 		 m->snap->ntracks, secs / 3600, secs / 60 % 60, secs % 60);
-	(void)clock;
 	w = ui_text_width(right);
 	ui_put(c, all, 0, 2, c->cols - w - 8, UI_TITLE, " ");
 	w = ui_put(c, all, 0, 3, c->cols - w - 10, UI_TITLE, left) + 3;
