@@ -232,12 +232,18 @@ static char **child_env(char *const *extra)
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
-_Noreturn static void child_exec(const pd_spawn_options *o, char **env, int out_w, int err_w)
+_Noreturn static void child_exec(const pd_spawn_options *o, char **env, int out_w, int err_w,
+				 pid_t parent)
 {
 	int e, nul, out, err, sig;
 	sigset_t all;
 
 	setpgid(0, 0);
+	/* If we die without stopping it (SIGKILL, a crash), the runner is
+	 * told with SIGTERM rather than left running on its own; checked
+	 * again in case we died before the request was made. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		_exit(127);
 	for (sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	sigemptyset(&all);
@@ -267,6 +273,7 @@ int pd_child_spawn(pd_child **out, const pd_spawn_options *o)
 	int pipefd[2] = {-1, -1}, errpipe[2] = {-1, -1}, child_errno = 0, error = 0;
 	char **env = child_env(o->env);
 	pd_child *c = calloc(1, sizeof(*c));
+	pid_t self = getpid();
 	ssize_t n;
 
 	*out = NULL;
@@ -289,7 +296,7 @@ int pd_child_spawn(pd_child **out, const pd_spawn_options *o)
 		goto done;
 	}
 	if (c->pid == 0)
-		child_exec(o, env, o->output_fd >= 0 ? o->output_fd : pipefd[1], errpipe[1]);
+		child_exec(o, env, o->output_fd >= 0 ? o->output_fd : pipefd[1], errpipe[1], self);
 	setpgid(c->pid, c->pid); /* both sides set it: no window where it is ours */
 	close(errpipe[1]);
 	errpipe[1] = -1;

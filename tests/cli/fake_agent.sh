@@ -6,6 +6,7 @@
 #   MODE=agent          the whole protocol
 #   MODE=no-marker      checkpoints, then exit 0 without the marker
 #   MODE=argv FILE      also record its argv, one per line, into FILE
+#   MODE=stubborn       ignore SIGTERM and sleep (a runner that must be killed)
 set -eu
 mode=$1 packet=$2 track=$3; shift 3
 if [ "$mode" = argv ]; then printf '%s\n' "$packet" "$track" "$@" >"$1"; fi
@@ -14,6 +15,7 @@ dir=$PACKETDECK_PACKET_DIR
 [ "$(pwd)" = "$PACKETDECK_WORKTREE" ] || { echo "not started in the worktree" >&2; exit 9; }
 [ -n "${PACKETDECK_RUN_ID:-}" ] || { echo "no run id" >&2; exit 9; }
 [ "$(readlink /proc/self/fd/0)" = /dev/null ] || { echo "stdin is not /dev/null" >&2; exit 9; }
+if [ "$mode" = stubborn ]; then trap '' TERM; exec sleep 303; fi
 ids=$(sed -n 's/^### Task \([^:]*\):.*/\1/p' "$packet")
 set -- $ids
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }

@@ -162,10 +162,22 @@ pd status "$D"; expect_out "→ Track 2: t2 (next, interrupted after task 2.1)"
 sed -i "s|sleep 118 \& sleep 118; ||" "$D/track-2.md"
 : >"$TRACE"; run "$D" --resume; expect_rc 0; trace_is "2.2 3.1 3.2 4.1 4.2 "
 
+t_begin "SIGKILL to run: its runner is told (SIGTERM) and stops its task; the run resumes"
+world sigkill; sed -i "s|^Run: echo 2.2 >> $TRACE|Run: sleep 119; echo 2.2 >> $TRACE|" "$D/track-2.md"
+"$PD" run "$D" >"$T_TMP/kill.out" 2>&1 </dev/null & runner=$!
+for _ in $(seq 200); do pgrep -f "^sleep 119" >/dev/null && break; sleep 0.05; done
+pgrep -f "^sleep 119" >/dev/null || t_fail "the task never started: $(cat "$T_TMP/kill.out")"
+kill -KILL "$runner"; wait "$runner" 2>/dev/null
+for _ in $(seq 120); do pgrep -f "^sleep 119|packetdeck packet .*$D/" >/dev/null || break; sleep 0.05; done
+pgrep -f "^sleep 119" >/dev/null && t_fail "the task outlived the killed run"
+pgrep -f "packetdeck packet .*$D/" >/dev/null && t_fail "the packet process outlived the killed run"
+sed -i "s|sleep 119; ||" "$D/track-2.md"
+: >"$TRACE"; run "$D" --resume; expect_rc 0; trace_is "2.2 3.1 3.2 4.1 4.2 "
+
 t_begin "a crashed run's leftover runner is recognised by its run id and stopped"
 world crash
-# an agent-style runner that works slowly; the run is killed with SIGKILL (a crash)
-setsid "$PD" run "$D" --runner "sleep 303" >"$T_TMP/crash.out" 2>&1 </dev/null & crashed=$!
+# an agent-style runner that ignores SIGTERM; the run is killed with SIGKILL (a crash)
+setsid "$PD" run "$D" --runner "bash $HERE/fake_agent.sh stubborn {packet} {track}" >"$T_TMP/crash.out" 2>&1 </dev/null & crashed=$!
 for _ in $(seq 100); do pgrep -f "^sleep 303" >/dev/null && break; sleep 0.05; done
 leftover=$(pgrep -f "^sleep 303")
 [ -n "$leftover" ] || t_fail "the runner never started: $(cat "$T_TMP/crash.out")"
