@@ -77,12 +77,18 @@ static int read_track(pd_track_status *ts, const pd_manifest *m, const pd_track 
 	return error;
 }
 
-/* In execution order, so every dependency is settled before its dependents. */
+/* In execution order, so every dependency is settled before its dependents.
+ * Blocked is the graph's verdict, not the files': it is decided afresh. */
 static void settle_graph(pd_snapshot *s, const pd_dag *g)
 {
 	size_t norder, k, j, nd;
 	const size_t *order = pd_dag_order(g, &norder);
 
+	s->completed = 0;
+	s->next = PD_NO_TRACK;
+	for (k = 0; k < norder; k++)
+		if (s->tracks[order[k]].state == PD_STATE_BLOCKED)
+			s->tracks[order[k]].state = PD_STATE_READY;
 	for (k = 0; k < norder; k++) {
 		size_t i = order[k], best = PD_NO_TRACK;
 		const size_t *deps = pd_dag_deps(g, i, &nd);
@@ -112,6 +118,20 @@ static void settle_graph(pd_snapshot *s, const pd_dag *g)
 	}
 }
 
+static void clear_track(pd_track_status *ts);
+
+static int probe_run(pd_lockinfo *out, const char *dir)
+{
+	char *run = pd_path_join(dir, PD_STATE_DIR "/run.lock");
+
+	memset(out, 0, sizeof(*out));
+	if (!run)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	pd_lock_probe(out, run);
+	free(run);
+	return 0;
+}
+
 int pd_snapshot_take(pd_snapshot **out, const pd_pktdir *pd)
 {
 	const pd_manifest *m = pd->manifest;
@@ -133,17 +153,85 @@ int pd_snapshot_take(pd_snapshot **out, const pd_pktdir *pd)
 		return error;
 	}
 	settle_graph(s, pd->dag);
-	{
-		char *run = pd_path_join(m->dir, PD_STATE_DIR "/run.lock");
-
-		if (!run) {
-			pd_snapshot_free(s);
-			return pd_error_set(PD_ENOMEM, "out of memory");
-		}
-		pd_lock_probe(&s->run, run);
-		free(run);
+	if ((error = probe_run(&s->run, m->dir)) < 0) {
+		pd_snapshot_free(s);
+		return error;
 	}
 	*out = s;
+	return 0;
+}
+
+static void clear_track(pd_track_status *ts)
+{
+	pd_marker_clear(&ts->marker);
+	pd_checkpoint_clear(&ts->checkpoint);
+	pd_failure_clear(&ts->failure);
+	pd_lockinfo_clear(&ts->lock);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_time(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/* Do two readings of a track's files differ in anything shown? (`a` may
+ * have been settled: blocked counts as ready.) */
+static bool same_files(const pd_track_status *a, const pd_track_status *b)
+{
+	pd_state sa = a->state == PD_STATE_BLOCKED ? PD_STATE_READY : a->state;
+
+	return sa == b->state && a->tasks_done == b->tasks_done &&
+	       a->marker.state == b->marker.state && same_str(a->marker.commit, b->marker.commit) &&
+	       a->checkpoint.state == b->checkpoint.state &&
+	       same_time(a->checkpoint.mtime, b->checkpoint.mtime) &&
+	       same_str(a->checkpoint.last_completed_task, b->checkpoint.last_completed_task) &&
+	       same_str(a->checkpoint.commit, b->checkpoint.commit) &&
+	       a->failure.state == b->failure.state && same_time(a->failure.mtime, b->failure.mtime) &&
+	       a->lock.held == b->lock.held && a->lock.pid == b->lock.pid;
+}
+
+int pd_snapshot_reread(pd_snapshot *s, const pd_pktdir *pd, const size_t *which, size_t n,
+		       bool *changed)
+{
+	const pd_manifest *m = pd->manifest;
+	size_t k, count = which ? n : s->ntracks;
+	pd_lockinfo run;
+	bool any = false;
+	int error;
+
+	for (k = 0; k < count; k++) {
+		size_t i = which ? which[k] : k;
+		pd_track_status fresh;
+
+		if (i >= s->ntracks)
+			continue;
+		memset(&fresh, 0, sizeof(fresh));
+		if ((error = read_track(&fresh, m, &m->tracks[i], pd->packets[i])) < 0) {
+			clear_track(&fresh);
+			return error;
+		}
+		if (same_files(&s->tracks[i], &fresh)) {
+			clear_track(&fresh);
+			continue;
+		}
+		clear_track(&s->tracks[i]);
+		s->tracks[i] = fresh;
+		any = true;
+	}
+	if (any)
+		settle_graph(s, pd->dag);
+	if ((error = probe_run(&run, m->dir)) < 0)
+		return error;
+	if (run.held != s->run.held || run.pid != s->run.pid)
+		any = true;
+	pd_lockinfo_clear(&s->run);
+	s->run = run;
+	*changed = any;
 	return 0;
 }
 
@@ -153,12 +241,8 @@ void pd_snapshot_free(pd_snapshot *s)
 
 	if (!s)
 		return;
-	for (i = 0; i < s->ntracks; i++) {
-		pd_marker_clear(&s->tracks[i].marker);
-		pd_checkpoint_clear(&s->tracks[i].checkpoint);
-		pd_failure_clear(&s->tracks[i].failure);
-		pd_lockinfo_clear(&s->tracks[i].lock);
-	}
+	for (i = 0; i < s->ntracks; i++)
+		clear_track(&s->tracks[i]);
 	free(s->tracks);
 	pd_lockinfo_clear(&s->run);
 	free(s);

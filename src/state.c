@@ -48,6 +48,23 @@ char *pd_state_file(const char *packet_dir, long track, const char *suffix)
 	return path;
 }
 
+long pd_state_file_track(const char *name)
+{
+	const char *p = name;
+	char *end;
+	long id;
+
+	if (strncmp(p, PD_STATE_DIR "/", sizeof(PD_STATE_DIR)) == 0)
+		p += sizeof(PD_STATE_DIR);
+	if (*p == '.')
+		p++;
+	if (strncmp(p, "track-", 6) != 0 || p[6] < '0' || p[6] > '9')
+		return -1;
+	errno = 0;
+	id = strtol(p + 6, &end, 10);
+	return errno == 0 && (*end == '.' || *end == '-') ? id : -1;
+}
+
 char *pd_timestamp(char buf[21], time_t t)
 {
 	struct tm tm;

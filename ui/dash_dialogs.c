@@ -117,7 +117,7 @@ bool dash_resume_menu(dash *d)
 
 	if (d->e && pd_engine_ask(d->e) != PD_ASK_DONE)
 		return false; /* a run is under way: it decides */
-	d->stale = true; /* what failed is read now, not at the next event */
+	dash_stale(d, PD_NO_TRACK); /* what failed is read now, not at the next event */
 	dash_fresh(d);
 	ui_dialog_open(&d->dlg, UI_DLG_RESUME, "resume");
 	for (k = 0; k < d->m.norder && n < UI_DLG_MAX_LINES; k++) {

@@ -14,6 +14,8 @@
 
 #include <sys/types.h>
 
+#define DASH_STALE_MAX 64 /* tracks remembered as changed; more: re-read all */
+
 /* Dialog choice ids. */
 enum {
 	CH_WAIT = 1, CH_ABORT, CH_CONTINUE, CH_STOP, CH_RESUME, CH_RESTART, CH_LOG, CH_QUIT,
@@ -31,7 +33,10 @@ typedef struct dash {
 	pd_engine_options eo;
 	pd_watch *watch;
 	bool dirty, quit, output_focus, done_seen;
-	bool stale;              /* the files changed: re-read them once, before use */
+	bool stale;              /* files changed: re-read them once, before use */
+	bool stale_all;          /* ... maybe any track's (else those in stale_idx) */
+	size_t nstale, stale_idx[DASH_STALE_MAX];
+	long scan_every;         /* ms between full rescans (longer for large dirs) */
 	unsigned frame;
 	long handoff_deadline;   /* monotonic ms; 0 none */
 	int status;
@@ -40,6 +45,7 @@ typedef struct dash {
 } dash;
 
 /* dash.c */
+void dash_stale(dash *d, size_t index); /* a track's files changed (PD_NO_TRACK: any) */
 void dash_fresh(dash *d);        /* re-read the files if they changed */
 int dash_engine_start(dash *d, bool resume, long restart_track);
 void dash_open_log(dash *d);

@@ -41,7 +41,7 @@ int ui_model_init(ui_model *m, const pd_pktdir *pd, bool watch, bool ascii)
 	}
 	m->sel = m->norder ? m->order[0] : 0;
 	m->run_started = time(NULL);
-	return ui_model_refresh(m);
+	return ui_model_refresh(m, NULL, 0, NULL);
 }
 
 void ui_model_free(ui_model *m)
@@ -57,17 +57,24 @@ void ui_model_free(ui_model *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int ui_model_refresh(ui_model *m)
+int ui_model_refresh(ui_model *m, const size_t *which, size_t n, bool *changed)
 {
-	pd_snapshot *s;
+	bool any = true;
+	size_t i;
 
-	if (pd_snapshot_take(&s, m->pd) < 0)
+	if (!m->snap) {
+		if (pd_snapshot_take(&m->snap, m->pd) < 0)
+			return -1;
+	} else if (pd_snapshot_reread(m->snap, m->pd, which, n, &any) < 0) {
 		return -1;
-	pd_snapshot_free(m->snap);
-	m->snap = s;
+	}
+	if (changed)
+		*changed = any;
+	if (!any)
+		return 0;
 	m->git_known = false; /* a checkpoint may name a new commit */
 	if (m->watch) {
-		size_t i;
+		const pd_snapshot *s = m->snap;
 
 		m->running = PD_NO_TRACK;
 		for (i = 0; i < s->ntracks; i++)

@@ -61,8 +61,10 @@ typedef struct ui_model {
 int ui_model_init(ui_model *m, const pd_pktdir *pd, bool watch, bool ascii);
 void ui_model_free(ui_model *m);
 
-/* Read every track's files again (after a change in the dir). */
-int ui_model_refresh(ui_model *m);
+/* Read again the files of the tracks at manifest indexes which[0..n), or
+ * of every track when `which` is NULL (after a change in the dir).
+ * *changed (may be NULL): whether anything shown differs. */
+int ui_model_refresh(ui_model *m, const size_t *which, size_t n, bool *changed);
 
 /* Re-read the selected track's worktree (HEAD, subject, dirty). */
 void ui_model_refresh_git(ui_model *m);

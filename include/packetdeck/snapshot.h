@@ -14,6 +14,7 @@
 #ifndef PD_SNAPSHOT_H
 #define PD_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "packetdeck/pktdir.h"
@@ -50,6 +51,13 @@ typedef struct pd_snapshot {
 
 /* Read every track's files. Writes nothing. */
 int pd_snapshot_take(pd_snapshot **out, const pd_pktdir *pd);
+
+/* Read again, in place, the files of the tracks at the manifest indexes
+ * `which[0..n)` (all of them when `which` is NULL) and the run lock, and
+ * settle the graph again. *changed: whether anything shown differs. On
+ * error (out of memory) the snapshot stays whole. */
+int pd_snapshot_reread(pd_snapshot *s, const pd_pktdir *pd, const size_t *which, size_t n,
+		       bool *changed);
 
 void pd_snapshot_free(pd_snapshot *s);
 

@@ -83,6 +83,12 @@ char *pd_marker_path(const char *packet_dir, long track);
 char *pd_checkpoint_path(const char *packet_dir, long track);
 char *pd_state_file(const char *packet_dir, long track, const char *suffix); /* .packetdeck/track-N.SUFFIX */
 
+/* The track a file of the packet dir records, from its name relative to
+ * the dir ("track-3.completion.json", ".packetdeck/track-3.lock",
+ * upstream's ".track-3-complete.json", and their temporary files); -1 for
+ * any other name. */
+long pd_state_file_track(const char *name);
+
 /* "2026-01-05T12:30:00Z" for `t` (UTC) into buf[21]. */
 char *pd_timestamp(char buf[21], time_t t);
 

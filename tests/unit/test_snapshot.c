@@ -5,6 +5,7 @@
 #include "packetdeck/gitwt.h"
 #include "packetdeck/plan.h"
 #include "packetdeck/snapshot.h"
+#include "packetdeck/watch.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -476,6 +477,129 @@ static void parallel_load_reads_every_packet(void **state)
 	pd_diags_free(&d);
 }
 
+static size_t ix(const world *w, long id)
+{
+	return (size_t)pd_dag_find(w->pd->dag, id);
+}
+
+static void reread_in_place_settles_the_graph_and_says_what_changed(void **state)
+{
+	world w;
+	size_t one, two;
+	bool changed = true;
+
+	(void)state;
+	t_packet_dir(dir, GRAPH, 5);
+	w = take();
+	one = ix(&w, 1);
+	two = ix(&w, 2);
+	/* nothing changed: nothing to redraw */
+	assert_int_equal(pd_snapshot_reread(w.s, w.pd, NULL, 0, &changed), 0);
+	assert_false(changed);
+	assert_int_equal(st(&w, 3)->state, PD_STATE_BLOCKED);
+	/* markers for 1 and 2, but only 1 re-read: 3 stays blocked, on 2 */
+	complete(1);
+	complete(2);
+	assert_int_equal(pd_snapshot_reread(w.s, w.pd, &one, 1, &changed), 0);
+	assert_true(changed);
+	assert_int_equal(st(&w, 1)->state, PD_STATE_COMPLETE);
+	assert_int_equal(st(&w, 2)->state, PD_STATE_READY);
+	assert_int_equal(st(&w, 3)->state, PD_STATE_BLOCKED);
+	assert_int_equal(st(&w, 3)->root, two);
+	assert_int_equal(w.s->completed, 1);
+	/* then 2: the graph settles again, 3 becomes ready, 4 blocked on 3 */
+	assert_int_equal(pd_snapshot_reread(w.s, w.pd, &two, 1, &changed), 0);
+	assert_true(changed);
+	assert_int_equal(st(&w, 3)->state, PD_STATE_READY);
+	assert_int_equal(st(&w, 4)->root, ix(&w, 3));
+	assert_int_equal(w.s->completed, 2);
+	assert_int_equal(w.s->next, ix(&w, 3));
+	/* the same again: no change */
+	assert_int_equal(pd_snapshot_reread(w.s, w.pd, &two, 1, &changed), 0);
+	assert_false(changed);
+	/* a checkpoint of 3 changes 3 only; a re-read of all finds it too */
+	t_write(dir, "track-3.checkpoint.json",
+		"{\"track\":3,\"last_completed_task\":\"3.1\",\"commit\":\"c\",\"next_task\":\"3.2\"}");
+	assert_int_equal(pd_snapshot_reread(w.s, w.pd, NULL, 0, &changed), 0);
+	assert_true(changed);
+	assert_int_equal(st(&w, 3)->state, PD_STATE_INTERRUPTED);
+	assert_int_equal(st(&w, 3)->tasks_done, 1);
+	/* the run lock is read on every re-read, even of no track */
+	{
+		char *p = t_path(dir, ".packetdeck/run.lock");
+		int fd;
+
+		t_write(dir, ".packetdeck/run.lock", "");
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		assert_true(fd >= 0 && flock(fd, LOCK_EX) == 0); /* held: another open file */
+		assert_int_equal(pd_snapshot_reread(w.s, w.pd, &one, 0, &changed), 0);
+		assert_true(changed);
+		assert_true(w.s->run.held);
+		assert_false(st(&w, 1)->lock.held);
+		close(fd);
+		free(p);
+	}
+	drop(&w);
+}
+
+static void state_file_names_map_to_tracks(void **state)
+{
+	(void)state;
+	assert_int_equal(pd_state_file_track("track-12.completion.json"), 12);
+	assert_int_equal(pd_state_file_track("track-3.checkpoint.json.tmp.Xa1"), 3);
+	assert_int_equal(pd_state_file_track(".packetdeck/track-7.lock"), 7);
+	assert_int_equal(pd_state_file_track(".packetdeck/track-7.failure.json"), 7);
+	assert_int_equal(pd_state_file_track(".track-4-complete.json"), 4);
+	assert_int_equal(pd_state_file_track("track-x.md"), -1);
+	assert_int_equal(pd_state_file_track("track-5"), -1);
+	assert_int_equal(pd_state_file_track("manifest.json"), -1);
+	assert_int_equal(pd_state_file_track(".packetdeck/run.lock"), -1);
+	assert_int_equal(pd_state_file_track("track-99999999999999999999999.lock"), -1);
+}
+
+/* Every pending name, joined with spaces; "*" for a lost-events entry. */
+static void pending(pd_watch *wt, char *out, size_t cap)
+{
+	const char *name;
+	size_t n = 0;
+
+	out[0] = '\0';
+	while (pd_watch_next(wt, &name) > 0 && n + 2 < cap)
+		n += (size_t)snprintf(out + n, cap - n, "%s ", name ? name : "*");
+}
+
+static void watch_names_files_in_the_dir_and_its_state_dir(void **state)
+{
+	pd_watch *wt = NULL;
+	char got[4096];
+
+	(void)state;
+	assert_int_equal(pd_watch_open(&wt, dir), 0);
+	assert_true(pd_watch_fd(wt) >= 0);
+	pending(wt, got, sizeof(got));
+	assert_string_equal(got, "");
+	t_write(dir, "track-2.checkpoint.json", "{}");
+	pending(wt, got, sizeof(got));
+	assert_non_null(strstr(got, "track-2.checkpoint.json "));
+	/* the state dir appears: that is news in itself (what it holds was not
+	 * seen), and from then on its files are named too */
+	{
+		char *sd = t_path(dir, ".packetdeck");
+
+		assert_int_equal(mkdir(sd, 0755), 0);
+		free(sd);
+	}
+	pending(wt, got, sizeof(got));
+	assert_non_null(strstr(got, "* "));
+	t_write(dir, ".packetdeck/track-3.lock", "x");
+	pending(wt, got, sizeof(got));
+	assert_non_null(strstr(got, ".packetdeck/track-3.lock "));
+	assert_false(pd_watch_drain(wt));
+	t_write(dir, "track-1.completion.json", "{}");
+	assert_true(pd_watch_drain(wt));
+	pd_watch_free(wt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -495,6 +619,9 @@ int main(void)
 		T(plan_of_all_tasks_checkpointed_writes_the_marker),
 		T(parallel_load_reports_as_serial_load_does),
 		T(parallel_load_reads_every_packet),
+		T(reread_in_place_settles_the_graph_and_says_what_changed),
+		T(state_file_names_map_to_tracks),
+		T(watch_names_files_in_the_dir_and_its_state_dir),
 #undef T
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
