@@ -144,17 +144,27 @@ void ui_line(ui_canvas *c, ui_rect clip, int y, int x, uint8_t lines, ui_style s
 	cell->style = (uint8_t)s;
 }
 
+/* Only the part of a line inside the clip and the canvas is visited: an
+ * edge thousands of rows long costs what shows of it. */
 void ui_hline(ui_canvas *c, ui_rect clip, int y, int x0, int x1, ui_style s)
 {
-	int x;
+	int x, from = x0, to = x1;
 
-	for (x = x0; x <= x1; x++)
+	if (from < clip.x)
+		from = clip.x;
+	if (from < 0)
+		from = 0;
+	if (to > clip.x + clip.w - 1)
+		to = clip.x + clip.w - 1;
+	if (to > c->cols - 1)
+		to = c->cols - 1;
+	for (x = from; x <= to; x++)
 		ui_line(c, clip, y, x, (uint8_t)((x > x0 ? UI_LEFT : 0) | (x < x1 ? UI_RIGHT : 0)), s);
 }
 
 void ui_vline(ui_canvas *c, ui_rect clip, int x, int y0, int y1, ui_style s)
 {
-	int y;
+	int y, from, to;
 
 	if (y0 > y1) {
 		int t = y0;
@@ -162,7 +172,13 @@ void ui_vline(ui_canvas *c, ui_rect clip, int x, int y0, int y1, ui_style s)
 		y0 = y1;
 		y1 = t;
 	}
-	for (y = y0; y <= y1; y++)
+	from = y0 > clip.y ? y0 : clip.y;
+	if (from < 0)
+		from = 0;
+	to = y1 < clip.y + clip.h - 1 ? y1 : clip.y + clip.h - 1;
+	if (to > c->rows - 1)
+		to = c->rows - 1;
+	for (y = from; y <= to; y++)
 		ui_line(c, clip, y, x, (uint8_t)((y > y0 ? UI_UP : 0) | (y < y1 ? UI_DOWN : 0)), s);
 }
 

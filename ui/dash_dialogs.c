@@ -93,7 +93,7 @@ void dash_show_failure(dash *d)
 	ui_dialog_open(&d->dlg, UI_DLG_FAILURE, "track failed");
 	ui_dialog_line(&d->dlg, UI_FAILED, "Track %ld (%s) failed%s%s", t->id, t->name, *task ? " at task " : "",
 		       task);
-	ui_dialog_line(&d->dlg, UI_NORMAL, "%.200s", pd_engine_failure(d->e));
+	ui_dialog_wrap(&d->dlg, UI_NORMAL, pd_engine_failure(d->e), 68, 3);
 	ui_dialog_line(&d->dlg, UI_DIM, "No later track was started. Last lines of the log:");
 	if (log && ui_log_tail(&lines, log, 0, 6) == 0)
 		for (i = 0; i < lines.n; i++)

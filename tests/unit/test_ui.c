@@ -12,12 +12,18 @@
 #include "logtail.h"
 #include "model.h"
 #include "packetdeck/fsio.h"
+#include "packetdeck/gitwt.h"
 #include "packetdeck/pktdir.h"
 #include "packetdeck/state.h"
 #include "term.h"
 #include "view.h"
 
+#include <ctype.h>
+#include <fcntl.h>
 #include <locale.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +74,29 @@ static pd_pktdir *world(void)
 
 /* Render through curses into a screen of rows x cols and compare with
  * tests/golden/NAME (or write it). Also: what curses shows is the canvas. */
+/* Volatile text of a live run made stable, keeping every width: the
+ * scratch dir's random suffix (TMPDIR is /tmp here), commit hashes and
+ * run ids (7 to 40 hex digits standing alone) and timestamps. */
+static void mask(char *text)
+{
+	char *p;
+
+	for (p = text; (p = strstr(p, "pdtest.")) != NULL; p += 7)
+		for (int i = 7; i < 13 && isalnum((unsigned char)p[i]); i++)
+			p[i] = 'X';
+	for (p = text; *p; p++) {
+		size_t n = strspn(p, "0123456789abcdef");
+
+		if (n >= 7 && n <= 40 && strspn(p, "0123456789") < n && (p == text || !isalnum((unsigned char)p[-1])) &&
+		    !isalnum((unsigned char)p[n]))
+			memset(p, '#', n);
+		/* 2026-11-21T15:03:40Z */
+		if (n == 4 && p[4] == '-' && strlen(p) >= 20 && p[10] == 'T' && p[19] == 'Z')
+			memcpy(p, "2000-01-01T00:00:00Z", 20);
+		p += n ? n - 1 : 0;
+	}
+}
+
 static void golden(const char *name, ui_model *m, ui_dialog *dlg, int rows, int cols)
 {
 	char *path = NULL, *want = NULL, *got = NULL;
@@ -107,6 +136,7 @@ static void golden(const char *name, ui_model *m, ui_dialog *dlg, int rows, int 
 		}
 		fclose(f);
 	}
+	mask(got);
 	ui_term_stop(t);
 	ui_canvas_free(&c);
 	fclose(out);
@@ -204,6 +234,22 @@ static void dialog_keys_and_clicks(void **state)
 	assert_int_equal(hit, 1);
 	assert_int_equal(ui_dialog_hit(&dlg, 0, 0), -1);
 	ui_canvas_free(&c);
+	ui_dialog_close(&dlg);
+	/* long text wraps between words; what does not fit ends in "..." */
+	ui_dialog_open(&dlg, UI_DLG_FAILURE, "wrap");
+	ui_dialog_wrap(&dlg, UI_NORMAL, "aaa bbb ccc", 7, 3);
+	ui_dialog_wrap(&dlg, UI_NORMAL, "abcdefghij", 4, 3);
+	ui_dialog_wrap(&dlg, UI_NORMAL, "aaa bbb ccc ddd", 7, 1);
+	ui_dialog_wrap(&dlg, UI_NORMAL, "ééééé", 3, 2);
+	assert_int_equal(dlg.nlines, 8);
+	assert_string_equal(dlg.lines[0], "aaa bbb");
+	assert_string_equal(dlg.lines[1], "ccc");
+	assert_string_equal(dlg.lines[2], "abcd");
+	assert_string_equal(dlg.lines[3], "efgh");
+	assert_string_equal(dlg.lines[4], "ij");
+	assert_string_equal(dlg.lines[5], "aaa ...");
+	assert_string_equal(dlg.lines[6], "ééé");
+	assert_string_equal(dlg.lines[7], "éé");
 	ui_dialog_close(&dlg);
 }
 
@@ -315,11 +361,189 @@ static void canvas_merges_lines_and_clips_text(void **state)
 	ui_canvas_free(&c);
 }
 
+/* A repository and 2 tracks (2 after 1) run by `runner`, an argv
+ * template; worktrees are made by the engine, as in a real run. */
+static pd_pktdir *git_world(const char *runner_body)
+{
+	pd_pktdir *pd = NULL;
+	pd_diags diags = {0};
+	char *repo = t_path(dir, "repo"), *m = NULL;
+
+	assert_int_equal(pd_repo_init(repo, "main", "t", "t@example.com", "initial"), 0);
+	assert_true(asprintf(&m, "{\"format_version\": \"1.0.0\", \"feature\": \"live\", \"project_root\": \"%s\", \"tracks\": ["
+			    "{\"id\": 1, \"name\": \"models\", \"packet\": \"track-1.md\", \"worktree\": \"%s/wt1\", \"branch\": \"live/t1\", \"depends_on\": []},"
+			    "{\"id\": 2, \"name\": \"api\", \"packet\": \"track-2.md\", \"worktree\": \"%s/wt2\", \"branch\": \"live/t2\", \"depends_on\": [1]}"
+			    "], \"merge_strategy\": \"worktree-merge\", \"post_merge_qa\": []}\n",
+			    repo, dir, dir) > 0);
+	t_write(dir, "packets/manifest.json", m);
+	t_write(dir, "packets/track-1.md", "### Task 1.1: Define the models\nRun: true\n");
+	t_write(dir, "packets/track-2.md", "### Task 2.1: Serve them\nRun: true\n");
+	t_write(dir, "runner.sh", runner_body);
+	free(m);
+	free(repo);
+	repo = t_path(dir, "packets");
+	assert_int_equal(pd_pktdir_load(&pd, repo, &diags), 0);
+	pd_diags_free(&diags);
+	free(repo);
+	return pd;
+}
+
+/* A dashboard over `pd` whose engine runs `sh DIR/runner.sh {track}`. */
+static void live(dash *d, pd_pktdir *pd, char **runner)
+{
+	memset(d, 0, sizeof(*d));
+	d->pd = pd;
+	assert_int_equal(ui_model_init(&d->m, pd, false, false), 0);
+	assert_true(asprintf(runner, "sh %s/runner.sh {track}", dir) > 0);
+	d->o.engine = (pd_engine_options)PD_ENGINE_OPTIONS_INIT;
+	d->o.engine.runner = *runner;
+	d->o.engine.grace_ms = 500;
+	d->o.on_blocked = "ask";
+	d->o.handoff = "ask";
+	d->o.handoff_timeout_s = 30;
+	d->pager_fd = -1;
+	assert_int_equal(dash_engine_start(d, false, -1), 0);
+}
+
+/* Serve the engine until it asks something (or `until` says so). */
+static pd_ask drive(dash *d, bool (*until)(const pd_engine *))
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) { /* at most ~10 s */
+		struct pollfd fds[PD_ENGINE_MAX_FDS];
+		int timeout;
+		size_t n;
+
+		if (pd_engine_ask(d->e) != PD_ASK_NONE || (until && until(d->e)))
+			break;
+		n = pd_engine_pollfds(d->e, fds, &timeout);
+		poll(fds, n, timeout < 0 || timeout > 10 ? 10 : timeout);
+		pd_engine_handle(d->e, fds, n);
+	}
+	dash_fresh(d);
+	/* what the screen would say of time, fixed */
+	d->m.run_started = 1000;
+	d->m.track_started = 1000 + 750;
+	return pd_engine_ask(d->e);
+}
+
+static void end_live(dash *d, pd_pktdir *pd, char *runner)
+{
+	ui_dialog_close(&d->dlg);
+	pd_engine_free(d->e);
+	ui_model_free(&d->m);
+	pd_pktdir_free(pd);
+	free(runner);
+}
+
+#define MARKER_SH                                                                                \
+	"printf '{\"format_version\":\"1.0.0\",\"status\":\"complete\",\"commit\":null,"          \
+	"\"timestamp\":\"2026-11-01T09:00:00Z\"}' > \"$PACKETDECK_PACKET_DIR/track-$1.completion.json\"\n"
+
+static void handoff_dialog_after_a_track(void **state)
+{
+	char *runner;
+	pd_pktdir *pd = git_world("echo working on track $1\n" MARKER_SH);
+	dash d;
+
+	(void)state;
+	live(&d, pd, &runner);
+	assert_int_equal(drive(&d, NULL), PD_ASK_HANDOFF);
+	dash_ask_handoff(&d);
+	assert_int_equal(d.dlg.kind, UI_DLG_HANDOFF);
+	golden("handoff_120x36.txt", &d.m, &d.dlg, 36, 120);
+	golden("handoff_80x24.txt", &d.m, &d.dlg, 24, 80);
+	/* Continue: track 2 runs and the run completes */
+	dash_dialog_choose(&d, CH_CONTINUE);
+	assert_int_equal(drive(&d, NULL), PD_ASK_DONE);
+	assert_int_equal(pd_engine_exit_status(d.e), PD_EXIT_OK);
+	assert_int_equal(d.m.snap->completed, 2);
+	end_live(&d, pd, runner);
+}
+
+static void failure_card_quotes_the_log(void **state)
+{
+	char *runner;
+	pd_pktdir *pd = git_world("echo compiling track $1\necho 'error: models.c:12: expected ;' >&2\nexit 3\n");
+	dash d;
+
+	(void)state;
+	live(&d, pd, &runner);
+	assert_int_equal(drive(&d, NULL), PD_ASK_DONE);
+	assert_int_equal(pd_engine_exit_status(d.e), PD_EXIT_FAILED);
+	dash_show_failure(&d);
+	assert_int_equal(d.dlg.kind, UI_DLG_FAILURE);
+	golden("failure_120x36.txt", &d.m, &d.dlg, 36, 120);
+	golden("failure_80x24.txt", &d.m, &d.dlg, 24, 80);
+	end_live(&d, pd, runner);
+}
+
+static void blocked_dialog_names_who_holds_the_track(void **state)
+{
+	char *runner, *lock;
+	pd_pktdir *pd = git_world(MARKER_SH);
+	dash d;
+	int fd;
+
+	(void)state;
+	/* track 1 is being executed elsewhere: its lock is held */
+	t_write(dir, "packets/.packetdeck/track-1.lock", "");
+	lock = t_path(dir, "packets/.packetdeck/track-1.lock");
+	assert_true((fd = open(lock, O_RDWR | O_CLOEXEC)) >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	live(&d, pd, &runner);
+	assert_int_equal(drive(&d, NULL), PD_ASK_BLOCKED);
+	dash_ask_blocked(&d);
+	assert_int_equal(d.dlg.kind, UI_DLG_BLOCKED);
+	golden("blocked_120x36.txt", &d.m, &d.dlg, 36, 120);
+	golden("blocked_80x24.txt", &d.m, &d.dlg, 24, 80);
+	/* Abort: the run ends with 3 and nothing was written */
+	dash_dialog_choose(&d, CH_ABORT);
+	assert_int_equal(drive(&d, NULL), PD_ASK_DONE);
+	assert_int_equal(pd_engine_exit_status(d.e), PD_EXIT_ABORTED);
+	assert_int_equal(d.m.snap->completed, 0);
+	close(fd);
+	free(lock);
+	end_live(&d, pd, runner);
+}
+
+static bool running(const pd_engine *e)
+{
+	return pd_engine_running(e);
+}
+
+static void quit_dialog_while_a_runner_works(void **state)
+{
+	char *runner;
+	pd_pktdir *pd = git_world("echo long work\nexec sleep 30\n");
+	dash d;
+
+	(void)state;
+	live(&d, pd, &runner);
+	assert_int_equal(drive(&d, running), PD_ASK_NONE);
+	assert_true(pd_engine_running(d.e));
+	dash_ask_quit(&d);
+	assert_int_equal(d.dlg.kind, UI_DLG_QUIT);
+	assert_false(d.quit); /* it asks first */
+	golden("quit_80x24.txt", &d.m, &d.dlg, 24, 80);
+	dash_dialog_choose(&d, CH_YES);
+	assert_true(d.quit);
+	assert_int_equal(d.status, PD_EXIT_ABORTED);
+	assert_false(pd_engine_running(d.e));
+	end_live(&d, pd, runner);
+}
+
 int main(void)
 {
+	setenv("TMPDIR", "/tmp", 1); /* the golden screens show scratch paths */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(panes_at_both_sizes, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(help_and_resume_dialogs, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(handoff_dialog_after_a_track, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(failure_card_quotes_the_log, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(blocked_dialog_names_who_holds_the_track, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(quit_dialog_while_a_runner_works, t_setup, t_teardown),
 		cmocka_unit_test(dialog_keys_and_clicks),
 		cmocka_unit_test_setup_teardown(selection_panning_and_hits, t_setup, t_teardown),
 		cmocka_unit_test(key_table_dispatches_what_help_lists),
