@@ -120,7 +120,8 @@ class Term:
     def rss_mb(self):
         with open(f"/proc/{self.p.pid}/status") as f:
             st = dict(line.split(":", 1) for line in f)
-        return int(st["VmRSS"].split()[0]) / 1024, int(st["VmHWM"].split()[0]) / 1024
+        return (int(st["VmRSS"].split()[0]) / 1024, int(st["VmHWM"].split()[0]) / 1024,
+                int(st["RssAnon"].split()[0]) / 1024)
 
     def stop(self):
         if self.p.poll() is None:
@@ -249,7 +250,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="pd-bench-dash-")
     nan = [float("nan")]
     lat = tail_lat = keys = less_keys = nan
-    start, rss, less_rss, pd_pct, top_pct, frames = nan[0], (nan[0],) * 2, (nan[0],) * 2, nan[0], nan[0], 0
+    start, rss, less_rss, pd_pct, top_pct, frames = nan[0], (nan[0],) * 3, (nan[0],) * 3, nan[0], nan[0], 0
     try:
         if "latency" in PARTS:
             lat, tail_lat = marker_latency(pd, tmp)
@@ -272,6 +273,8 @@ def main():
          rss[0] / less_rss[0], "<= 16 MB"),
         ("peak RSS, 10k tracks", f"{rss[1]:.1f} MB", "less", f"{less_rss[1]:.1f} MB",
          rss[1] / less_rss[1], ""),
+        ("  of RSS: private (RssAnon)", f"{rss[2]:.1f} MB", "less", f"{less_rss[2]:.1f} MB",
+         rss[2] / less_rss[2], ""),
         ("key -> frame, 10k, median of 40", f"{ms(statistics.median(keys)):.2f} ms", "less",
          f"{ms(statistics.median(less_keys)):.2f} ms",
          statistics.median(keys) / statistics.median(less_keys), "<= 16 ms"),

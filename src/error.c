@@ -48,7 +48,7 @@ int pd_error_errno(int code, const char *fmt, ...)
 	return code;
 }
 
-static char *vformat(const char *fmt, va_list ap)
+PD_PRINTF(1, 0) static char *vformat(const char *fmt, va_list ap)
 {
 	va_list copy;
 	int n;

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE /* realpath(path, NULL) */
 #include "packetdeck/pktdir.h"
+#include "packetdeck/state.h"
 #include "packetdeck/pathutil.h"
 #include "arena.h"
 
@@ -250,6 +251,7 @@ static int load(pd_pktdir **out, const char *packet_dir, const char *packet, siz
 	}
 	if ((error = load_packets(pd, only, diags)) < 0)
 		goto fail;
+	pd_state_files_check(pd->manifest->dir, diags);
 	if (pd_diags_total(diags) > before) {
 		error = PD_EINVALID;
 		goto fail;

@@ -25,7 +25,7 @@ void ui_dialog_open(ui_dialog *d, ui_dialog_kind kind, const char *title)
 	snprintf(d->title, sizeof(d->title), "%s", title);
 }
 
-static char *vformat(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
 	char buf[1024];
 

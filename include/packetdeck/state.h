@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "packetdeck/error.h"
 #include "packetdeck/lock.h"
 
 #define PD_STATE_MAX_BYTES (64u << 10)
@@ -82,6 +83,12 @@ int pd_failure_write(const char *packet_dir, long track, const char *task, const
 char *pd_marker_path(const char *packet_dir, long track);
 char *pd_checkpoint_path(const char *packet_dir, long track);
 char *pd_state_file(const char *packet_dir, long track, const char *suffix); /* .packetdeck/track-N.SUFFIX */
+
+/* Every state file present in the packet dir (markers, checkpoints, with
+ * upstream's names, failure records, locks) is a regular file, and
+ * .packetdeck and checkpoints/ are directories; else a diagnostic each
+ * and PD_EINVALID. Part of loading a packet dir. */
+int pd_state_files_check(const char *packet_dir, pd_diags *diags);
 
 /* The track a file of the packet dir records, from its name relative to
  * the dir ("track-3.completion.json", ".packetdeck/track-3.lock",

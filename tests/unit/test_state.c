@@ -283,11 +283,52 @@ static void lock_probe_sees_a_live_holder_only(void **state)
 	free(lock);
 }
 
+static void state_files_must_be_regular_files(void **state)
+{
+	pd_diags d = PD_DIAGS_INIT;
+	char *p;
+
+	(void)state;
+	/* regular state files, and unrelated entries of any kind, are fine */
+	t_write(dir, "track-1.completion.json", "{}");
+	t_write(dir, ".packetdeck/track-1.lock", "");
+	p = t_path(dir, "notes");
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
+	p = t_path(dir, "track-x.completion.json");
+	assert_int_equal(mkfifo(p, 0644), 0);
+	free(p);
+	assert_int_equal(pd_state_files_check(dir, &d), 0);
+	assert_int_equal(d.count, 0);
+	/* a marker that is a directory, a checkpoint that is a FIFO, an
+	 * upstream marker that is a symlink, a failure record that is a dir */
+	p = t_path(dir, "track-2.completion.json");
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
+	p = t_path(dir, "track-3.checkpoint.json");
+	assert_int_equal(mkfifo(p, 0644), 0);
+	free(p);
+	p = t_path(dir, ".track-4-complete.json");
+	assert_int_equal(symlink("/dev/zero", p), 0);
+	free(p);
+	p = t_path(dir, ".packetdeck/track-5.failure.json");
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
+	assert_int_equal(pd_state_files_check(dir, &d), PD_EINVALID);
+	assert_int_equal(d.count, 4);
+	assert_true(t_has_diag(&d, NULL, "track-2.completion.json: a directory, not a regular file"));
+	assert_true(t_has_diag(&d, NULL, "track-3.checkpoint.json: a FIFO, not a regular file"));
+	assert_true(t_has_diag(&d, NULL, ".track-4-complete.json: a symlink, not a regular file"));
+	assert_true(t_has_diag(&d, NULL, ".packetdeck/track-5.failure.json: a directory"));
+	pd_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 		T(valid_marker_is_complete),
+		T(state_files_must_be_regular_files),
 		T(absent_marker_is_absent),
 		T(marker_without_complete_status_is_corrupt),
 		T(marker_that_is_a_directory_or_fifo_is_corrupt),
