@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,27 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
+/* Did the writer holding `lock` die? Its pid names no process (a crash
+ * or SIGKILL left the file), or the file stayed empty for over a second
+ * (it died between creating it and writing its pid). */
+static bool holder_dead(const char *lock, const struct stat *st)
+{
+	char buf[32];
+	ssize_t n;
+	long pid;
+	int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n == 0 && time(NULL) - st->st_mtime > 1;
+	buf[n] = '\0';
+	pid = strtol(buf, NULL, 10);
+	return pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 /* Take upstream's `<target>.lock`: create it exclusively with our pid. */
 static int take_upstream_lock(const char *lock, const pd_write_options *o)
 {
@@ -192,7 +214,8 @@ static int take_upstream_lock(const char *lock, const pd_write_options *o)
 		}
 		if (errno != EEXIST)
 			return pd_error_errno(PD_EIO, "%s: cannot create", lock);
-		if (stat(lock, &st) == 0 && time(NULL) - st.st_mtime > (time_t)o->lock_stale_s) {
+		if (stat(lock, &st) == 0 &&
+		    (time(NULL) - st.st_mtime > (time_t)o->lock_stale_s || holder_dead(lock, &st))) {
 			unlink(lock); /* stale: its writer died */
 			continue;
 		}

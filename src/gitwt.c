@@ -1,11 +1,16 @@
-/* gitwt.c - libgit2 behind gitwt.h, with the git command as a fallback.
- * No other file includes git2.h. */
+/* gitwt.c - libgit2 behind gitwt.h, with the git command as a fallback;
+ * and the repair of a worktree whose creation was cut short (a crash in
+ * the middle of `git worktree add` leaves a half-made one that no later
+ * run could use). No other file includes git2.h. */
 #define _GNU_SOURCE
 #include "packetdeck/gitwt.h"
 #include "packetdeck/error.h"
+#include "packetdeck/fsio.h"
 #include "packetdeck/runner.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <git2.h>
 #include <poll.h>
 #include <stdio.h>
@@ -424,18 +429,88 @@ int pd_worktree_create(const char *repo_path, const char *path, const char *bran
 	return error;
 }
 
+/* The creation intent: a file beside the worktree, written (durably)
+ * before it is created and removed once it is whole. Only written when
+ * nothing was at `path`, so what it covers was made by us. */
+static char *intent_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *out = NULL;
+
+	if (!slash || asprintf(&out, "%.*s/.%s.packetdeck-creating", (int)(slash - path), path, slash + 1) < 0)
+		return NULL;
+	return out;
+}
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+/* Undo a creation cut short: the half-made directory, and the repository's
+ * record of it (.git/worktrees/NAME), which would keep the branch "checked
+ * out" there. */
+static int discard_half_made(const char *repo_path, const char *path)
+{
+	git_repository *repo = NULL;
+	git_strarray names = {0};
+	struct stat st;
+	size_t i;
+
+	if (lstat(path, &st) == 0 && nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		return pd_error_errno(PD_EIO, "%s: cannot remove the half-made worktree", path);
+	if (pd_git_init() < 0 || git_repository_open_ext(&repo, repo_path, 0, NULL) < 0) {
+		/* libgit2 cannot open it: git prunes records of missing worktrees */
+		git_cli(NULL, (const char *[]){"-C", repo_path, "worktree", "prune", NULL});
+		return 0;
+	}
+	if (git_worktree_list(&names, repo) == 0) {
+		for (i = 0; i < names.count; i++) {
+			git_worktree *wt = NULL;
+			git_worktree_prune_options po;
+
+			if (git_worktree_lookup(&wt, repo, names.strings[i]) != 0)
+				continue;
+			git_worktree_prune_options_init(&po, GIT_WORKTREE_PRUNE_OPTIONS_VERSION);
+			po.flags = GIT_WORKTREE_PRUNE_VALID | GIT_WORKTREE_PRUNE_LOCKED;
+			if (git_worktree_path(wt) && strcmp(git_worktree_path(wt), path) == 0)
+				git_worktree_prune(wt, &po);
+			git_worktree_free(wt);
+		}
+		git_strarray_dispose(&names);
+	}
+	git_repository_free(repo);
+	return 0;
+}
+
 int pd_worktree_prepare(const char *repo, const char *path, const char *branch, const char *start,
 			pd_worktree_info *info)
 {
 	pd_worktree_info w;
-	int error = pd_worktree_inspect(&w, path);
+	char *intent = intent_path(path);
+	int error;
 
-	if (error < 0)
-		return error;
+	if (!intent)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	if (access(intent, F_OK) == 0 && (error = discard_half_made(repo, path)) < 0)
+		goto done;
+	if ((error = pd_worktree_inspect(&w, path)) < 0)
+		goto done;
 	if (!w.exists) {
-		if ((error = pd_worktree_create(repo, path, branch, start, NULL)) < 0 ||
+		if ((error = make_parents(path)) < 0 ||
+		    (error = pd_write_atomic(intent, path, strlen(path), NULL)) < 0 ||
+		    (error = pd_worktree_create(repo, path, branch, start, NULL)) < 0 ||
 		    (error = pd_worktree_inspect(&w, path)) < 0)
-			return error;
+			goto done;
+		if (unlink(intent) != 0) {
+			error = pd_error_errno(PD_EIO, "%s: cannot remove", intent);
+			pd_worktree_info_clear(&w);
+			goto done;
+		}
+		*strrchr(intent, '/') = '\0'; /* its directory: the removal made durable */
+		pd_fsync_dir(intent);
 	}
 	if (!w.branch || strcmp(w.branch, branch) != 0) {
 		error = pd_error_set(PD_EINVALID,
@@ -444,11 +519,13 @@ int pd_worktree_prepare(const char *repo, const char *path, const char *branch, 
 				     path, w.branch ? "branch " : "a detached HEAD",
 				     w.branch ? w.branch : "", branch);
 		pd_worktree_info_clear(&w);
-		return error;
+		goto done;
 	}
 	if (info)
 		*info = w;
 	else
 		pd_worktree_info_clear(&w);
-	return 0;
+done:
+	free(intent);
+	return error;
 }

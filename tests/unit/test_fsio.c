@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int setup(void **state)
@@ -144,8 +145,11 @@ static void a_fresh_upstream_lock_is_waited_on_then_refused(void **state)
 	long ms;
 
 	(void)state;
+	char live[32];
+
+	snprintf(live, sizeof(live), "%ld\n", (long)getppid()); /* a live writer */
 	t_write(dir, "c.json", "old");
-	t_write(dir, "c.json.lock", "12345\n");
+	t_write(dir, "c.json.lock", live);
 	o.lock_wait_ms = 200;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(pd_write_atomic(p, "new", 3, &o), PD_ELOCKED);
@@ -156,7 +160,7 @@ static void a_fresh_upstream_lock_is_waited_on_then_refused(void **state)
 		char *buf = slurp("c.json"), *lock = slurp("c.json.lock");
 
 		assert_string_equal(buf, "old");
-		assert_string_equal(lock, "12345\n"); /* someone else's lock: untouched */
+		assert_string_equal(lock, live); /* someone else's lock: untouched */
 		free(buf);
 		free(lock);
 	}
@@ -176,6 +180,33 @@ static void a_stale_upstream_lock_is_taken_over(void **state)
 	assert_string_equal(buf, "new");
 	free(buf);
 	assert_int_equal(access(lock, F_OK), -1); /* released after the write */
+	free(p);
+	free(lock);
+}
+
+static void a_fresh_lock_of_a_dead_writer_is_taken_over_at_once(void **state)
+{
+	char *p = t_path(dir, "c.json"), *lock = t_path(dir, "c.json.lock"), *buf, dead[32];
+	struct timeval old[2] = {{time(NULL) - 5, 0}, {time(NULL) - 5, 0}};
+	pd_write_options o = PD_WRITE_OPTIONS_INIT;
+	pid_t child = fork();
+
+	(void)state;
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, NULL, 0), child); /* its pid now names no process */
+	snprintf(dead, sizeof(dead), "%ld\n", (long)child);
+	o.lock_wait_ms = 0; /* no waiting: it must be seen as stale */
+	t_write(dir, "c.json.lock", dead);
+	assert_int_equal(pd_write_atomic(p, "new", 3, &o), 0);
+	buf = slurp("c.json");
+	assert_string_equal(buf, "new");
+	free(buf);
+	/* an empty lock (its writer died before writing its pid), seconds old */
+	t_write(dir, "c.json.lock", "");
+	assert_int_equal(utimes(lock, old), 0);
+	assert_int_equal(pd_write_atomic(p, "newer", 5, &o), 0);
+	assert_int_equal(access(lock, F_OK), -1);
 	free(p);
 	free(lock);
 }
@@ -317,6 +348,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(no_replace_keeps_the_existing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_fresh_upstream_lock_is_waited_on_then_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_stale_upstream_lock_is_taken_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_fresh_lock_of_a_dead_writer_is_taken_over_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_disk_keeps_the_previous_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_write_that_stops_short_is_a_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_fsync_keeps_the_previous_file, setup, teardown),

@@ -132,6 +132,36 @@ static void prepare_accepts_the_branch_and_refuses_another(void **state)
 	free(wt);
 }
 
+static void a_creation_cut_short_is_repaired_and_nothing_else_is_touched(void **state)
+{
+	char *repo = t_path(dir, "repo"), *wt = t_path(dir, "wt-5"), *plain = t_path(dir, "plain");
+	pd_worktree_info w;
+	char out[256];
+
+	(void)state;
+	make_repo();
+	/* what a SIGKILL inside `git worktree add` leaves: the intent, a
+	 * directory whose .git file is empty, the repository's record of it */
+	sh(NULL, 0, "git -C repo worktree add -q -b t5 ../wt-5 && : > wt-5/.git && "
+		    "echo wt-5 > .wt-5.packetdeck-creating");
+	assert_int_equal(pd_worktree_inspect(&w, wt), PD_EINVALID); /* unusable as it is */
+	assert_int_equal(pd_worktree_prepare(repo, wt, "t5", NULL, &w), 0);
+	assert_string_equal(w.branch, "t5");
+	pd_worktree_info_clear(&w);
+	sh(out, sizeof(out), "test ! -e .wt-5.packetdeck-creating && git -C wt-5 status --short | wc -l");
+	assert_string_equal(out, "0");
+	sh(out, sizeof(out), "git -C repo worktree list | wc -l");
+	assert_string_equal(out, "2"); /* the main one and wt-5: no stale record */
+	/* without the intent, a broken directory is the user's: refused, kept */
+	sh(NULL, 0, "mkdir plain && echo mine > plain/file");
+	assert_int_equal(pd_worktree_prepare(repo, plain, "t6", NULL, NULL), PD_EINVALID);
+	sh(out, sizeof(out), "cat plain/file");
+	assert_string_equal(out, "mine");
+	free(repo);
+	free(wt);
+	free(plain);
+}
+
 static void an_existing_branch_is_checked_out_not_recreated(void **state)
 {
 	char *repo = t_path(dir, "repo"), *wt = t_path(dir, "wt-4");
@@ -182,6 +212,7 @@ int main(void)
 		T(creates_worktree_and_branch_from_head),
 		T(creates_from_a_given_commit),
 		T(prepare_accepts_the_branch_and_refuses_another),
+		T(a_creation_cut_short_is_repaired_and_nothing_else_is_touched),
 		T(an_existing_branch_is_checked_out_not_recreated),
 		T(without_libgit2_the_git_command_does_it),
 #undef T
