@@ -87,8 +87,9 @@ static void mask(char *text)
 	for (p = text; *p; p++) {
 		size_t n = strspn(p, "0123456789abcdef");
 
-		if (n >= 7 && n <= 40 && strspn(p, "0123456789") < n && (p == text || !isalnum((unsigned char)p[-1])) &&
-		    !isalnum((unsigned char)p[n]))
+		/* a hash may be all digits by chance: runs of a hash's lengths count */
+		if (n >= 7 && n <= 40 && (strspn(p, "0123456789") < n || n == 7 || n == 16 || n == 40) &&
+		    (p == text || !isalnum((unsigned char)p[-1])) && !isalnum((unsigned char)p[n]))
 			memset(p, '#', n);
 		/* 2026-11-21T15:03:40Z */
 		if (n == 4 && p[4] == '-' && strlen(p) >= 20 && p[10] == 'T' && p[19] == 'Z')
