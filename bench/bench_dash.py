@@ -202,7 +202,7 @@ def idle_cpu(pd, tmp):
     t = Term([pd, "run", d])
     t.wait_for("Task 1.1: work", 60)
     t.settle(0.5, 3.0)
-    c0, w0, n0 = t.cpu_s(), time.perf_counter(), len(t.text())
+    c0, w0 = t.cpu_s(), time.perf_counter()
     frames = 0
     end = w0 + IDLE_S
     while time.perf_counter() < end:
@@ -210,7 +210,6 @@ def idle_cpu(pd, tmp):
             frames += 1
     pd_pct = (t.cpu_s() - c0) / (time.perf_counter() - w0) * 100
     t.stop()
-    del n0
     t = Term(["top", "-d", "1"])
     t.settle(0.5, 3.0)
     c0, w0 = t.cpu_s(), time.perf_counter()

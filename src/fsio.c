@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,24 @@ int pd_sync_fs(const char *path)
 		error = pd_error_errno(PD_EIO, "%s: cannot sync its filesystem", path);
 	close(fd);
 	return error;
+}
+
+static int remove_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+int pd_remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : pd_error_errno(PD_EIO, "%s", path);
+	if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		return pd_error_errno(PD_EIO, "%s: cannot remove", path);
+	return 0;
 }
 
 int pd_fsync_dir(const char *dir)

@@ -9,8 +9,6 @@
 #include "packetdeck/runner.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <git2.h>
 #include <poll.h>
 #include <stdio.h>
@@ -442,13 +440,6 @@ static char *intent_path(const char *path)
 	return out;
 }
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(p) : unlink(p);
-}
-
 /* Undo a creation cut short: the half-made directory, and the repository's
  * record of it (.git/worktrees/NAME), which would keep the branch "checked
  * out" there. */
@@ -456,10 +447,9 @@ static int discard_half_made(const char *repo_path, const char *path)
 {
 	git_repository *repo = NULL;
 	git_strarray names = {0};
-	struct stat st;
 	size_t i;
 
-	if (lstat(path, &st) == 0 && nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+	if (pd_remove_tree(path) < 0)
 		return pd_error_errno(PD_EIO, "%s: cannot remove the half-made worktree", path);
 	if (pd_git_init() < 0 || git_repository_open_ext(&repo, repo_path, 0, NULL) < 0) {
 		/* libgit2 cannot open it: git prunes records of missing worktrees */

@@ -51,6 +51,10 @@ int pd_write_atomic(const char *path, const void *data, size_t len,
  * naming it may be written. */
 int pd_sync_fs(const char *path);
 
+/* Remove `path` and everything below it, never following a symlink
+ * (one is removed, not what it points to). 0 also when nothing was there. */
+int pd_remove_tree(const char *path);
+
 /* fsync the directory `dir`, so that a rename inside it is durable. */
 int pd_fsync_dir(const char *dir);
 

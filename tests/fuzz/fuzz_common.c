@@ -1,9 +1,9 @@
 /* fuzz_common.c - the scratch dir of the harnesses (fuzz.h). */
 #define _GNU_SOURCE
 #include "fuzz.h"
+#include "packetdeck/fsio.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,18 +12,10 @@
 
 static char *scratch;
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void cleanup(void)
 {
 	if (scratch)
-		nftw(scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		pd_remove_tree(scratch);
 	free(scratch);
 	scratch = NULL;
 }

@@ -438,6 +438,18 @@ static void end_live(dash *d, pd_pktdir *pd, char *runner)
 	free(runner);
 }
 
+/* The dialog `kind` is open; its golden screens STEM_120x36 and STEM_80x24. */
+static void dialog_goldens(dash *d, ui_dialog_kind kind, const char *stem)
+{
+	char name[64];
+
+	assert_int_equal(d->dlg.kind, kind);
+	snprintf(name, sizeof(name), "%s_120x36.txt", stem);
+	golden(name, &d->m, &d->dlg, 36, 120);
+	snprintf(name, sizeof(name), "%s_80x24.txt", stem);
+	golden(name, &d->m, &d->dlg, 24, 80);
+}
+
 #define MARKER_SH                                                                                \
 	"printf '{\"format_version\":\"1.0.0\",\"status\":\"complete\",\"commit\":null,"          \
 	"\"timestamp\":\"2026-11-01T09:00:00Z\"}' > \"$PACKETDECK_PACKET_DIR/track-$1.completion.json\"\n"
@@ -452,9 +464,7 @@ static void handoff_dialog_after_a_track(void **state)
 	live(&d, pd, &runner);
 	assert_int_equal(drive(&d, NULL), PD_ASK_HANDOFF);
 	dash_ask_handoff(&d);
-	assert_int_equal(d.dlg.kind, UI_DLG_HANDOFF);
-	golden("handoff_120x36.txt", &d.m, &d.dlg, 36, 120);
-	golden("handoff_80x24.txt", &d.m, &d.dlg, 24, 80);
+	dialog_goldens(&d, UI_DLG_HANDOFF, "handoff");
 	/* Continue: track 2 runs and the run completes */
 	dash_dialog_choose(&d, CH_CONTINUE);
 	assert_int_equal(drive(&d, NULL), PD_ASK_DONE);
@@ -474,9 +484,7 @@ static void failure_card_quotes_the_log(void **state)
 	assert_int_equal(drive(&d, NULL), PD_ASK_DONE);
 	assert_int_equal(pd_engine_exit_status(d.e), PD_EXIT_FAILED);
 	dash_show_failure(&d);
-	assert_int_equal(d.dlg.kind, UI_DLG_FAILURE);
-	golden("failure_120x36.txt", &d.m, &d.dlg, 36, 120);
-	golden("failure_80x24.txt", &d.m, &d.dlg, 24, 80);
+	dialog_goldens(&d, UI_DLG_FAILURE, "failure");
 	end_live(&d, pd, runner);
 }
 
@@ -496,9 +504,7 @@ static void blocked_dialog_names_who_holds_the_track(void **state)
 	live(&d, pd, &runner);
 	assert_int_equal(drive(&d, NULL), PD_ASK_BLOCKED);
 	dash_ask_blocked(&d);
-	assert_int_equal(d.dlg.kind, UI_DLG_BLOCKED);
-	golden("blocked_120x36.txt", &d.m, &d.dlg, 36, 120);
-	golden("blocked_80x24.txt", &d.m, &d.dlg, 24, 80);
+	dialog_goldens(&d, UI_DLG_BLOCKED, "blocked");
 	/* Abort: the run ends with 3 and nothing was written */
 	dash_dialog_choose(&d, CH_ABORT);
 	assert_int_equal(drive(&d, NULL), PD_ASK_DONE);

@@ -1,6 +1,7 @@
 /* testutil.c - helpers for the unit tests (see test.h). */
 #define _GNU_SOURCE
 #include "test.h"
+#include "packetdeck/fsio.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -72,12 +73,7 @@ void t_write(const char *base, const char *name, const char *content)
 
 void t_rmrf(const char *base)
 {
-	char *cmd = NULL;
-
-	/* test-owned mkdtemp paths only: no quoting concerns */
-	assert_true(asprintf(&cmd, "rm -rf '%s'", base) > 0);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	assert_int_equal(pd_remove_tree(base), 0);
 }
 
 bool t_has_diag(const pd_diags *d, const char *where_suffix, const char *message)
