@@ -96,6 +96,18 @@ char *pd_arena_strdup(pd_arena *a, const char *s)
 	return s ? pd_arena_strndup(a, s, strlen(s)) : NULL;
 }
 
+void pd_arena_reset(pd_arena *a)
+{
+	block *b, *next;
+
+	for (b = a->head->next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->head->next = NULL;
+	a->head->used = 0;
+}
+
 void pd_arena_free(pd_arena *a)
 {
 	block *b, *next;

@@ -23,6 +23,10 @@ char *pd_arena_strndup(pd_arena *a, const char *s, size_t n);
 /* pd_arena_strndup(a, s, strlen(s)); NULL for a NULL s. */
 char *pd_arena_strdup(pd_arena *a, const char *s);
 
+/* Takes back everything the arena gave out, keeping its newest block for
+ * reuse (a scratch arena for one item after another). */
+void pd_arena_reset(pd_arena *a);
+
 /* Frees every string the arena gave out. NULL is a no-op. */
 void pd_arena_free(pd_arena *a);
 

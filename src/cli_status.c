@@ -46,7 +46,7 @@ static void print_text(const pd_pktdir *pd, const pd_snapshot *s, const glyphs *
 		const pd_track_status *root = &s->tracks[ts->root];
 		const char *glyph = " ";
 
-		if (ts->marker.state == PD_FILE_CORRUPT)
+		if (ts->files->marker.state == PD_FILE_CORRUPT)
 			glyph = g->corrupt;
 		else if (ts->state == PD_STATE_COMPLETE)
 			glyph = g->complete;
@@ -62,15 +62,15 @@ static void print_text(const pd_pktdir *pd, const pd_snapshot *s, const glyphs *
 			printf("complete");
 			break;
 		case PD_STATE_RUNNING:
-			printf("running elsewhere, pid %ld", ts->lock.pid);
+			printf("running elsewhere, pid %ld", ts->files->lock.pid);
 			break;
 		case PD_STATE_FAILED:
-			printf("failed at task %s: %s", ts->failure.task ? ts->failure.task : "?",
-			       ts->failure.message ? ts->failure.message : "unreadable failure record");
+			printf("failed at task %s: %s", ts->files->failure.task ? ts->files->failure.task : "?",
+			       ts->files->failure.message ? ts->files->failure.message : "unreadable failure record");
 			break;
 		case PD_STATE_INTERRUPTED:
 			printf("%sinterrupted after task %s", i == s->next ? "next, " : "",
-			       ts->checkpoint.last_completed_task ? ts->checkpoint.last_completed_task
+			       ts->files->checkpoint.last_completed_task ? ts->files->checkpoint.last_completed_task
 								  : "?");
 			break;
 		case PD_STATE_READY:
@@ -82,8 +82,8 @@ static void print_text(const pd_pktdir *pd, const pd_snapshot *s, const glyphs *
 				printf(" (%s)", pd_state_name(root->state));
 			break;
 		}
-		if (ts->marker.state == PD_FILE_CORRUPT)
-			printf("; corrupt completion marker: %s", ts->marker.problem);
+		if (ts->files->marker.state == PD_FILE_CORRUPT)
+			printf("; corrupt completion marker: %s", ts->files->marker.problem);
 		printf(")\n");
 	}
 	printf("Completed: %zu/%zu\n", s->completed, s->ntracks);
@@ -129,35 +129,35 @@ static cJSON *track_json(const pd_pktdir *pd, const pd_snapshot *s, size_t i)
 	}
 	cJSON_AddStringToObject(o, "branch", t->branch);
 	cJSON_AddStringToObject(o, "worktree", t->worktree_path);
-	cJSON_AddNumberToObject(o, "tasks", (double)pd->packets[i]->ntasks);
+	cJSON_AddNumberToObject(o, "tasks", (double)pd_pktdir_ntasks(pd, i));
 	cJSON_AddNumberToObject(o, "tasks_done", (double)ts->tasks_done);
-	if (ts->marker.state != PD_FILE_ABSENT) {
-		f = file_json(ts->marker.state, ts->marker.problem);
-		add_str(f, "commit", ts->marker.commit);
-		add_str(f, "timestamp", ts->marker.timestamp);
+	if (ts->files->marker.state != PD_FILE_ABSENT) {
+		f = file_json(ts->files->marker.state, ts->files->marker.problem);
+		add_str(f, "commit", ts->files->marker.commit);
+		add_str(f, "timestamp", ts->files->marker.timestamp);
 		cJSON_AddItemToObject(o, "marker", f);
 	}
-	if (ts->checkpoint.state != PD_FILE_ABSENT) {
-		f = file_json(ts->checkpoint.state, ts->checkpoint.problem);
-		add_str(f, "last_completed_task", ts->checkpoint.last_completed_task);
-		add_str(f, "next_task", ts->checkpoint.next_task);
-		add_str(f, "commit", ts->checkpoint.commit);
-		add_str(f, "timestamp", ts->checkpoint.timestamp);
+	if (ts->files->checkpoint.state != PD_FILE_ABSENT) {
+		f = file_json(ts->files->checkpoint.state, ts->files->checkpoint.problem);
+		add_str(f, "last_completed_task", ts->files->checkpoint.last_completed_task);
+		add_str(f, "next_task", ts->files->checkpoint.next_task);
+		add_str(f, "commit", ts->files->checkpoint.commit);
+		add_str(f, "timestamp", ts->files->checkpoint.timestamp);
 		cJSON_AddItemToObject(o, "checkpoint", f);
 	}
-	if (ts->failure.state != PD_FILE_ABSENT) {
-		f = file_json(ts->failure.state, ts->failure.problem);
-		add_str(f, "task", ts->failure.task);
-		add_str(f, "message", ts->failure.message);
-		cJSON_AddNumberToObject(f, "exit_status", ts->failure.exit_status);
-		add_str(f, "timestamp", ts->failure.timestamp);
+	if (ts->files->failure.state != PD_FILE_ABSENT) {
+		f = file_json(ts->files->failure.state, ts->files->failure.problem);
+		add_str(f, "task", ts->files->failure.task);
+		add_str(f, "message", ts->files->failure.message);
+		cJSON_AddNumberToObject(f, "exit_status", ts->files->failure.exit_status);
+		add_str(f, "timestamp", ts->files->failure.timestamp);
 		cJSON_AddItemToObject(o, "failure", f);
 	}
-	if (ts->lock.held) {
+	if (ts->files->lock.held) {
 		f = cJSON_AddObjectToObject(o, "lock");
-		cJSON_AddNumberToObject(f, "pid", (double)ts->lock.pid);
-		add_str(f, "host", ts->lock.host);
-		add_str(f, "since", ts->lock.since);
+		cJSON_AddNumberToObject(f, "pid", (double)ts->files->lock.pid);
+		add_str(f, "host", ts->files->lock.host);
+		add_str(f, "since", ts->files->lock.since);
 	}
 	return o;
 }

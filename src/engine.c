@@ -162,10 +162,12 @@ int pd_engine_new(pd_engine **out, const pd_pktdir *pd, const pd_engine_options 
 	return 0;
 }
 
-/* A run that died leaves its runner running (in its own group, orphaned):
- * it would go on changing the worktree under the next runner. Its
- * processes carry the dead run's id in their environment: stop them. */
-static void stop_leftovers(pd_engine *e, const char *run_id)
+/* Processes that carry the run id `run_id` in their environment: stop
+ * them (SIGTERM to each one's group, SIGKILL after grace_ms) and say so.
+ * A run that died leaves its runner running (in its own group, orphaned),
+ * and a runner may leave children behind in groups or sessions of their
+ * own: either would go on changing a worktree under the next runner. */
+void pd_engine_stop_leftovers(pd_engine *e, const char *run_id, unsigned grace_ms)
 {
 	pid_t pids[64];
 	size_t n = pd_find_run_processes(run_id, pids, 64), i, len = 0;
@@ -183,7 +185,7 @@ static void stop_leftovers(pd_engine *e, const char *run_id)
 		ev.message = msg;
 		pd_engine_emit(e, &ev);
 	}
-	pd_stop_processes(pids, n, e->o.grace_ms);
+	pd_stop_processes(pids, n, grace_ms);
 }
 
 int pd_engine_start(pd_engine *e)
@@ -235,7 +237,7 @@ int pd_engine_start(pd_engine *e)
 
 		ev.message = pd_lock_takeover_text(&stale, "run lock", msg, sizeof(msg));
 		pd_engine_emit(e, &ev);
-		stop_leftovers(e, stale.run_id);
+		pd_engine_stop_leftovers(e, stale.run_id, e->o.grace_ms);
 	}
 	pd_lockinfo_clear(&stale);
 	pd_engine_advance(e);
@@ -465,6 +467,8 @@ void pd_engine_interrupt(pd_engine *e, const char *why)
 		pd_engine_drain_output(e);
 		pd_child_free(e->child);
 		e->child = NULL;
+		/* its grace is over: what it left behind gets a short one */
+		pd_engine_stop_leftovers(e, e->run_id, LEFTOVER_GRACE_MS);
 		n = snprintf(line, sizeof(line), "\n=== packetdeck: runner stopped (%.150s) ===\n", why);
 		if (e->log_fd >= 0 && write(e->log_fd, line, (size_t)n) < 0)
 			(void)0;
@@ -480,6 +484,7 @@ void pd_engine_free(pd_engine *e)
 	if (e->child) {
 		pd_child_stop(e->child, e->o.grace_ms);
 		pd_child_free(e->child);
+		pd_engine_stop_leftovers(e, e->run_id, LEFTOVER_GRACE_MS);
 	}
 	pd_engine_close_track(e);
 	pd_lock_release(e->track_lock);

@@ -322,6 +322,7 @@ int pd_engine_handle(pd_engine *e, const struct pollfd *fds, size_t n)
 		pd_engine_drain_output(e); /* what it wrote just before it exited */
 		pd_child_free(e->child);
 		e->child = NULL;
+		pd_engine_stop_leftovers(e, e->run_id, LEFTOVER_GRACE_MS);
 		track_ended(e, ws);
 	}
 	return 0;

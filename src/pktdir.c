@@ -3,7 +3,8 @@
  * Packets of a large dir are read on a few threads (joined before
  * pd_pktdir_load returns): reading and parsing thousands of files is the
  * only part of a load that is worth spreading over cores. Nothing else in
- * the core uses threads.
+ * the core uses threads. Each packet is parsed into its worker's scratch
+ * arena, checked, reduced to its summary, and the scratch reused.
  */
 #define _GNU_SOURCE /* realpath(path, NULL) */
 #include "packetdeck/pktdir.h"
@@ -93,45 +94,90 @@ static char *display_path(const pd_manifest *m, const pd_track *t)
  * each track's problems into per_track[i], merged in order afterwards. */
 typedef struct worker {
 	pd_pktdir *pd;
-	long only;        /* >= 0: load this track's packet only */
+	long only;        /* >= 0: load this track's packet only, and keep it whole */
 	pd_diags *per_track;
-	pd_arena *arena;
+	pd_arena *arena;  /* what is kept: summaries (and the whole packet of `only`) */
+	pd_arena *scratch; /* one packet at a time, for its summary */
 	int dir_fd;
 	size_t first, step;
 	int error;
 	pthread_t thread;
 } worker;
 
-static void load_one(worker *w, size_t i)
+/* Read and check track t's packet into `arena` (NULL: its own). *out is
+ * NULL when it could not be read; the problems are in `d`. */
+static int read_packet(const pd_manifest *m, const pd_track *t, int dir_fd, pd_arena *arena,
+		       pd_packet **out, pd_diags *d)
 {
-	const pd_manifest *m = w->pd->manifest;
-	const pd_track *t = &m->tracks[i];
 	size_t dl = strlen(m->dir_real);
-	pd_diags *d = &w->per_track[i];
 	const char *rel;
 	char *display;
 	int error;
 
+	*out = NULL;
 	if (!t->packet_path)
-		return; /* reported by the manifest loader */
-	display = display_path(m, t);
-	if (!display) {
-		w->error = PD_ENOMEM;
-		return;
-	}
+		return PD_EINVALID; /* reported by the manifest loader */
+	if (!(display = display_path(m, t)))
+		return pd_error_set(PD_ENOMEM, "out of memory");
 	/* packet_path is inside dir_real (the manifest checked): read it
 	 * relative to the dir, one lookup step instead of a whole walk */
-	rel = w->dir_fd >= 0 && strncmp(t->packet_path, m->dir_real, dl) == 0 &&
+	rel = dir_fd >= 0 && strncmp(t->packet_path, m->dir_real, dl) == 0 &&
 			      t->packet_path[dl] == '/'
 		      ? t->packet_path + dl + 1
 		      : t->packet_path;
-	error = pd_packet_load_in(&w->pd->packets[i], w->arena,
-				  rel == t->packet_path ? AT_FDCWD : w->dir_fd, rel, display, d);
+	if (rel == t->packet_path)
+		dir_fd = AT_FDCWD;
+	error = arena ? pd_packet_load_in(out, arena, dir_fd, rel, display, d)
+		      : pd_packet_load_at(out, dir_fd, rel, display, d);
 	free(display);
+	if (*out) {
+		size_t before = pd_diags_total(d);
+
+		check_agreement(m, t, *out, d);
+		if (error == 0 && pd_diags_total(d) > before)
+			error = PD_EINVALID;
+	}
+	return error;
+}
+
+/* The task ids of p, one after another, in `arena`. */
+static int summarize(pd_packet_summary *s, const pd_packet *p, pd_arena *arena)
+{
+	size_t k, len = 0;
+	char *ids;
+
+	for (k = 0; k < p->ntasks; k++)
+		len += strlen(p->tasks[k].id) + 1;
+	if (!(ids = pd_arena_alloc(arena, len ? len : 1)))
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	s->ids = ids;
+	s->ntasks = p->ntasks;
+	for (k = 0; k < p->ntasks; k++) {
+		size_t n = strlen(p->tasks[k].id) + 1;
+
+		memcpy(ids, p->tasks[k].id, n);
+		ids += n;
+	}
+	return 0;
+}
+
+static void load_one(worker *w, size_t i)
+{
+	const pd_manifest *m = w->pd->manifest;
+	bool whole = w->only >= 0;
+	pd_packet *p;
+	int error;
+
+	error = read_packet(m, &m->tracks[i], w->dir_fd, whole ? w->arena : w->scratch, &p,
+			    &w->per_track[i]);
+	if (error != PD_ENOMEM && p)
+		error = summarize(&w->pd->summaries[i], p, w->arena);
 	if (error == PD_ENOMEM)
 		w->error = PD_ENOMEM;
-	else if (w->pd->packets[i])
-		check_agreement(m, t, w->pd->packets[i], d);
+	if (whole)
+		w->pd->packets[i] = p;
+	else
+		pd_arena_reset(w->scratch);
 }
 
 static void *work(void *arg)
@@ -179,10 +225,10 @@ static int load_packets(pd_pktdir *pd, long only, pd_diags *diags)
 	pd->narenas = nw;
 	dir_fd = open(pd->manifest->dir_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (k = 0; k < nw; k++) {
-		ws[k] = (worker){pd, only, per_track, pd_arena_new(only >= 0 ? 4096 : 64u << 10), dir_fd,
-				 k, nw, 0, 0};
+		ws[k] = (worker){pd, only, per_track, pd_arena_new(only >= 0 ? 4096 : 16u << 10),
+				 only >= 0 ? NULL : pd_arena_new(8192), dir_fd, k, nw, 0, 0};
 		pd->arenas[k] = ws[k].arena;
-		if (!ws[k].arena)
+		if (!ws[k].arena || (only < 0 && !ws[k].scratch))
 			ws[k].error = PD_ENOMEM;
 	}
 	/* worker 0 runs here; the others on threads (run here if one cannot start) */
@@ -197,9 +243,11 @@ static int load_packets(pd_pktdir *pd, long only, pd_diags *diags)
 		else if (!ws[k].error)
 			ws[k].step = nw, work(&ws[k]);
 	}
-	for (k = 0; k < nw; k++)
+	for (k = 0; k < nw; k++) {
+		pd_arena_free(ws[k].scratch);
 		if (ws[k].error)
 			error = pd_error_set(PD_ENOMEM, "out of memory");
+	}
 	if (dir_fd >= 0)
 		close(dir_fd);
 	for (i = 0; i < n; i++)
@@ -245,7 +293,9 @@ static int load(pd_pktdir **out, const char *packet_dir, const char *packet, siz
 		goto fail;
 	}
 	pd->packets = calloc(pd->manifest->ntracks ? pd->manifest->ntracks : 1, sizeof(pd_packet *));
-	if (!pd->packets) {
+	pd->summaries = calloc(pd->manifest->ntracks ? pd->manifest->ntracks : 1,
+			       sizeof(*pd->summaries));
+	if (!pd->packets || !pd->summaries) {
 		error = pd_error_set(PD_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -283,6 +333,7 @@ void pd_pktdir_free(pd_pktdir *pd)
 	if (!pd)
 		return;
 	free(pd->packets);
+	free(pd->summaries);
 	for (i = 0; i < pd->narenas; i++)
 		pd_arena_free(pd->arenas[i]); /* every packet lives in one */
 	free(pd->arenas);
@@ -291,11 +342,55 @@ void pd_pktdir_free(pd_pktdir *pd)
 	free(pd);
 }
 
+int pd_pktdir_packet(const pd_pktdir *pd, size_t i, pd_packet **out, pd_diags *diags)
+{
+	const pd_manifest *m = pd->manifest;
+	int dir_fd = open(m->dir_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC), error;
+
+	error = read_packet(m, &m->tracks[i], dir_fd, NULL, out, diags);
+	if (dir_fd >= 0)
+		close(dir_fd);
+	if (error < 0) {
+		pd_packet_free(*out);
+		*out = NULL;
+	}
+	return error;
+}
+
+size_t pd_pktdir_ntasks(const pd_pktdir *pd, size_t i)
+{
+	return pd->summaries[i].ntasks;
+}
+
+const char *pd_pktdir_task_id(const pd_pktdir *pd, size_t i, size_t k)
+{
+	const pd_packet_summary *s = &pd->summaries[i];
+	const char *id = s->ids;
+
+	if (k >= s->ntasks)
+		return NULL;
+	while (k--)
+		id += strlen(id) + 1;
+	return id;
+}
+
+long pd_pktdir_task_index(const pd_pktdir *pd, size_t i, const char *id)
+{
+	const pd_packet_summary *s = &pd->summaries[i];
+	const char *at = s->ids;
+	size_t k;
+
+	for (k = 0; k < s->ntasks; k++, at += strlen(at) + 1)
+		if (strcmp(at, id) == 0)
+			return (long)k;
+	return -1;
+}
+
 size_t pd_pktdir_task_count(const pd_pktdir *pd)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < pd->manifest->ntracks; i++)
-		n += pd->packets[i] ? pd->packets[i]->ntasks : 0;
+		n += pd->summaries[i].ntasks;
 	return n;
 }

@@ -26,11 +26,6 @@ static char *PD_PRINTF(1, 2) say(const char *fmt, ...)
 	return s;
 }
 
-static const char *first_task(const pd_packet *p)
-{
-	return p && p->ntasks ? p->tasks[0].id : NULL;
-}
-
 /* Dependencies that this run completes first, as "1, 2". */
 static char *pending_deps(const pd_pktdir *pd, const pd_snapshot *s, size_t i)
 {
@@ -52,18 +47,17 @@ static void plan_track(pd_step *st, const pd_pktdir *pd, const pd_snapshot *s, s
 		       bool resume)
 {
 	const pd_track_status *ts = &s->tracks[i];
-	const pd_checkpoint *c = &ts->checkpoint;
-	const pd_packet *p = pd->packets[i];
-	size_t ntasks = p ? p->ntasks : 0;
+	const pd_checkpoint *c = &ts->files->checkpoint;
+	size_t ntasks = pd_pktdir_ntasks(pd, i);
 	char *deps;
 
 	st->track = i;
-	st->from_task = first_task(p);
-	if (ts->marker.state == PD_FILE_CORRUPT) {
+	st->from_task = pd_pktdir_task_id(pd, i, 0);
+	if (ts->files->marker.state == PD_FILE_CORRUPT) {
 		st->action = PD_ACTION_HALT;
 		st->reason = say("completion marker is corrupt (%s); packetdeck never replaces a "
 				 "marker: inspect it and move it away",
-				 ts->marker.problem ? ts->marker.problem : "unreadable");
+				 ts->files->marker.problem ? ts->files->marker.problem : "unreadable");
 		return;
 	}
 	switch (ts->state) {
@@ -71,14 +65,14 @@ static void plan_track(pd_step *st, const pd_pktdir *pd, const pd_snapshot *s, s
 		st->action = PD_ACTION_SKIP;
 		st->from_task = NULL;
 		st->reason = say("complete (commit %.12s, %s)",
-				 ts->marker.commit ? ts->marker.commit : "unknown",
-				 ts->marker.timestamp ? ts->marker.timestamp : "no timestamp");
+				 ts->files->marker.commit ? ts->files->marker.commit : "unknown",
+				 ts->files->marker.timestamp ? ts->files->marker.timestamp : "no timestamp");
 		return;
 	case PD_STATE_RUNNING:
 		st->action = PD_ACTION_WAIT;
 		st->reason = say("running elsewhere (pid %ld on %s since %s): wait for its marker "
-				 "or abort", ts->lock.pid, ts->lock.host ? ts->lock.host : "?",
-				 ts->lock.since ? ts->lock.since : "?");
+				 "or abort", ts->files->lock.pid, ts->files->lock.host ? ts->files->lock.host : "?",
+				 ts->files->lock.since ? ts->files->lock.since : "?");
 		return;
 	case PD_STATE_BLOCKED:
 		if (s->tracks[ts->root].state == PD_STATE_RUNNING) {
@@ -105,9 +99,9 @@ static void plan_track(pd_step *st, const pd_pktdir *pd, const pd_snapshot *s, s
 	{
 		char *was = ts->state == PD_STATE_FAILED
 				    ? say("failed at task %s: %s",
-					  ts->failure.task ? ts->failure.task : "?",
-					  ts->failure.message ? ts->failure.message
-							      : (ts->failure.problem ? ts->failure.problem : "?"))
+					  ts->files->failure.task ? ts->files->failure.task : "?",
+					  ts->files->failure.message ? ts->files->failure.message
+							      : (ts->files->failure.problem ? ts->files->failure.problem : "?"))
 				    : say("interrupted after task %s",
 					  c->last_completed_task ? c->last_completed_task : "?");
 
@@ -124,7 +118,7 @@ static void plan_track(pd_step *st, const pd_pktdir *pd, const pd_snapshot *s, s
 					 "than restart", was ? was : "?", c->problem ? c->problem : "?");
 		} else {
 			st->action = PD_ACTION_RESUME;
-			st->from_task = c->next_task ? p->tasks[ts->tasks_done].id : NULL;
+			st->from_task = c->next_task ? pd_pktdir_task_id(pd, i, ts->tasks_done) : NULL;
 			st->reason = c->next_task
 					     ? say("%s; resumes at task %s (%zu of %zu done)", was ? was : "?",
 						   c->next_task, ts->tasks_done, ntasks)

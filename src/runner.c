@@ -492,19 +492,21 @@ void pd_stop_processes(const pid_t *pids, size_t n, unsigned grace_ms)
 	for (i = 0; i < n; i++) {
 		pid_t g = getpgid(pids[i]);
 
-		if (g > 1)
+		if (g > 1 && g != getpgrp()) /* never our own group */
 			killpg(g, SIGTERM);
 		kill(pids[i], SIGTERM);
 	}
 	while (alive && pd_now_ms() < deadline) {
 		nanosleep(&tick, NULL);
-		for (alive = false, i = 0; i < n; i++)
+		for (alive = false, i = 0; i < n; i++) {
+			waitpid(pids[i], NULL, WNOHANG); /* ours, as subreaper: not a zombie */
 			alive = alive || kill(pids[i], 0) == 0;
+		}
 	}
 	for (i = 0; alive && i < n; i++) {
 		pid_t g = getpgid(pids[i]);
 
-		if (g > 1)
+		if (g > 1 && g != getpgrp())
 			killpg(g, SIGKILL);
 		kill(pids[i], SIGKILL);
 	}

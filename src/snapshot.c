@@ -21,18 +21,20 @@ static bool newer_or_same(struct timespec a, struct timespec b)
 
 /* How many tasks the checkpoint says are done; a checkpoint naming a task
  * the packet lacks is corrupt. */
-static void count_done(pd_track_status *ts, const pd_packet *p)
+/* How many tasks the checkpoint says are done; a checkpoint naming a task
+ * the packet lacks is corrupt. */
+static void count_done(pd_track_status *ts, pd_track_files *f, const pd_pktdir *pd, size_t track)
 {
-	pd_checkpoint *c = &ts->checkpoint;
+	pd_checkpoint *c = &f->checkpoint;
 	long i;
 
-	if (c->state != PD_FILE_OK || !p)
+	if (c->state != PD_FILE_OK)
 		return;
 	if (!c->next_task) {
-		ts->tasks_done = p->ntasks;
+		ts->tasks_done = pd_pktdir_ntasks(pd, track);
 		return;
 	}
-	if ((i = pd_packet_find_task(p, c->next_task)) >= 0) {
+	if ((i = pd_pktdir_task_index(pd, track, c->next_task)) >= 0) {
 		ts->tasks_done = (size_t)i;
 		return;
 	}
@@ -44,36 +46,86 @@ static void count_done(pd_track_status *ts, const pd_packet *p)
 			c->next_task);
 }
 
-static int read_track(pd_track_status *ts, const pd_manifest *m, const pd_track *t,
-		      const pd_packet *p)
+static const pd_track_files no_files; /* every file absent */
+
+static void clear_files(pd_track_files *f)
 {
+	pd_marker_clear(&f->marker);
+	pd_checkpoint_clear(&f->checkpoint);
+	pd_failure_clear(&f->failure);
+	pd_lockinfo_clear(&f->lock);
+}
+
+static bool no_file(const pd_track_files *f)
+{
+	const pd_lockinfo *l = &f->lock;
+
+	return f->marker.state == PD_FILE_ABSENT && f->checkpoint.state == PD_FILE_ABSENT &&
+	       f->failure.state == PD_FILE_ABSENT && !l->held && !l->pid && !l->host && !l->since &&
+	       !l->run_id;
+}
+
+/* ts->files: the shared record when every file is absent, else its own. */
+static int keep_files(pd_track_status *ts, pd_track_files *f)
+{
+	pd_track_files *own;
+
+	if (no_file(f)) {
+		clear_files(f);
+		ts->files = &no_files;
+		return 0;
+	}
+	if (!(own = malloc(sizeof(*own)))) {
+		clear_files(f);
+		ts->files = &no_files;
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	}
+	*own = *f;
+	ts->files = own;
+	return 0;
+}
+
+static int read_track(pd_track_status *ts, const pd_pktdir *pd, size_t i)
+{
+	const pd_manifest *m = pd->manifest;
+	const pd_track *t = &m->tracks[i];
+	pd_track_files f;
 	char *lock;
 	int error;
 
-	if ((error = pd_marker_read(&ts->marker, m->dir, t->id)) < 0 ||
-	    (error = pd_checkpoint_read(&ts->checkpoint, m->dir, t->id)) < 0 ||
-	    (error = pd_failure_read(&ts->failure, m->dir, t->id)) < 0)
+	memset(&f, 0, sizeof(f));
+	ts->files = &no_files;
+	ts->tasks_done = 0;
+	if ((error = pd_marker_read(&f.marker, m->dir, t->id)) < 0 ||
+	    (error = pd_checkpoint_read(&f.checkpoint, m->dir, t->id)) < 0 ||
+	    (error = pd_failure_read(&f.failure, m->dir, t->id)) < 0) {
+		clear_files(&f);
 		return error;
+	}
 	lock = pd_state_file(m->dir, t->id, "lock");
-	if (!lock)
+	if (!lock) {
+		clear_files(&f);
 		return pd_error_set(PD_ENOMEM, "out of memory");
-	error = pd_lock_probe(&ts->lock, lock);
+	}
+	error = pd_lock_probe(&f.lock, lock);
 	free(lock);
-	count_done(ts, p);
-	if (ts->marker.state == PD_FILE_OK) {
+	count_done(ts, &f, pd, i);
+	if (f.marker.state == PD_FILE_OK) {
 		ts->state = PD_STATE_COMPLETE;
-		ts->tasks_done = p ? p->ntasks : 0;
-	} else if (ts->lock.held) {
+		ts->tasks_done = pd_pktdir_ntasks(pd, i);
+	} else if (f.lock.held) {
 		ts->state = PD_STATE_RUNNING;
-	} else if (ts->failure.state != PD_FILE_ABSENT &&
-		   (ts->checkpoint.state == PD_FILE_ABSENT ||
-		    newer_or_same(ts->failure.mtime, ts->checkpoint.mtime))) {
+	} else if (f.failure.state != PD_FILE_ABSENT &&
+		   (f.checkpoint.state == PD_FILE_ABSENT ||
+		    newer_or_same(f.failure.mtime, f.checkpoint.mtime))) {
 		ts->state = PD_STATE_FAILED;
-	} else if (ts->checkpoint.state != PD_FILE_ABSENT) {
+	} else if (f.checkpoint.state != PD_FILE_ABSENT) {
 		ts->state = PD_STATE_INTERRUPTED;
 	} else {
 		ts->state = PD_STATE_READY; /* or blocked: decided with the graph */
 	}
+	if (keep_files(ts, &f) < 0)
+		return PD_ENOMEM;
 	return error;
 }
 
@@ -118,8 +170,6 @@ static void settle_graph(pd_snapshot *s, const pd_dag *g)
 	}
 }
 
-static void clear_track(pd_track_status *ts);
-
 static int probe_run(pd_lockinfo *out, const char *dir)
 {
 	char *run = pd_path_join(dir, PD_STATE_DIR "/run.lock");
@@ -147,7 +197,7 @@ int pd_snapshot_take(pd_snapshot **out, const pd_pktdir *pd)
 	s->ntracks = m->ntracks;
 	s->next = PD_NO_TRACK;
 	for (i = 0; i < m->ntracks && error == 0; i++)
-		error = read_track(&s->tracks[i], m, &m->tracks[i], pd->packets[i]);
+		error = read_track(&s->tracks[i], pd, i);
 	if (error < 0) {
 		pd_snapshot_free(s);
 		return error;
@@ -163,10 +213,13 @@ int pd_snapshot_take(pd_snapshot **out, const pd_pktdir *pd)
 
 static void clear_track(pd_track_status *ts)
 {
-	pd_marker_clear(&ts->marker);
-	pd_checkpoint_clear(&ts->checkpoint);
-	pd_failure_clear(&ts->failure);
-	pd_lockinfo_clear(&ts->lock);
+	if (ts->files && ts->files != &no_files) {
+		pd_track_files *own = (pd_track_files *)ts->files;
+
+		clear_files(own);
+		free(own);
+	}
+	ts->files = &no_files;
 }
 
 static bool same_str(const char *a, const char *b)
@@ -181,11 +234,12 @@ static bool same_time(struct timespec a, struct timespec b)
 
 /* Do two readings of a track's files differ in anything shown? (`a` may
  * have been settled: blocked counts as ready.) */
-static bool same_files(const pd_track_status *a, const pd_track_status *b)
+static bool same_files(const pd_track_status *ta, const pd_track_status *tb)
 {
-	pd_state sa = a->state == PD_STATE_BLOCKED ? PD_STATE_READY : a->state;
+	pd_state sa = ta->state == PD_STATE_BLOCKED ? PD_STATE_READY : ta->state;
+	const pd_track_files *a = ta->files, *b = tb->files;
 
-	return sa == b->state && a->tasks_done == b->tasks_done &&
+	return sa == tb->state && ta->tasks_done == tb->tasks_done &&
 	       a->marker.state == b->marker.state && same_str(a->marker.commit, b->marker.commit) &&
 	       a->checkpoint.state == b->checkpoint.state &&
 	       same_time(a->checkpoint.mtime, b->checkpoint.mtime) &&
@@ -211,7 +265,7 @@ int pd_snapshot_reread(pd_snapshot *s, const pd_pktdir *pd, const size_t *which,
 		if (i >= s->ntracks)
 			continue;
 		memset(&fresh, 0, sizeof(fresh));
-		if ((error = read_track(&fresh, m, &m->tracks[i], pd->packets[i])) < 0) {
+		if ((error = read_track(&fresh, pd, i)) < 0) {
 			clear_track(&fresh);
 			return error;
 		}

@@ -11,6 +11,7 @@
 #include "packetdeck/state.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -518,6 +519,12 @@ int ui_dash_run(const pd_pktdir *pd, const ui_dash_options *o)
 		return PD_EXIT_USAGE;
 	}
 	rescan_cost(&d, pd_now_ms() - t0);
+#ifdef __GLIBC__
+	/* The load's peak (the manifest's JSON tree, packets parsed and
+	 * dropped) is free now but scattered under what stays: hand those
+	 * pages back, or a long-lived dashboard keeps them resident. */
+	malloc_trim(0);
+#endif
 	if (ui_term_start(&d.term, o->in, o->out, true) < 0) {
 		fprintf(stderr, "packetdeck: cannot start the dashboard on this terminal (TERM=%s)\n",
 			getenv("TERM") ? getenv("TERM") : "");

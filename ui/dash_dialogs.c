@@ -130,11 +130,11 @@ bool dash_resume_menu(dash *d)
 		resumable[n++] = i;
 		ui_dialog_item(&d->dlg, "%s track %ld %-14.14s %s %-6s %s%.40s",
 			       ui_state_glyph(ts->state, d->m.ascii), t->id, t->name,
-			       ts->checkpoint.state == PD_FILE_OK ? "after" : "from",
-			       ts->checkpoint.state == PD_FILE_OK ? ts->checkpoint.last_completed_task : "start",
-			       ts->state == PD_STATE_FAILED && ts->failure.state == PD_FILE_OK ? "· " : "",
-			       ts->state == PD_STATE_FAILED && ts->failure.state == PD_FILE_OK
-				       ? ts->failure.message : "");
+			       ts->files->checkpoint.state == PD_FILE_OK ? "after" : "from",
+			       ts->files->checkpoint.state == PD_FILE_OK ? ts->files->checkpoint.last_completed_task : "start",
+			       ts->state == PD_STATE_FAILED && ts->files->failure.state == PD_FILE_OK ? "· " : "",
+			       ts->state == PD_STATE_FAILED && ts->files->failure.state == PD_FILE_OK
+				       ? ts->files->failure.message : "");
 	}
 	if (n == 0) {
 		ui_dialog_close(&d->dlg);

@@ -49,6 +49,8 @@ void ui_model_free(ui_model *m)
 	pd_layout_free(m->layout);
 	pd_snapshot_free(m->snap);
 	pd_worktree_info_clear(&m->git);
+	pd_packet_free(m->packet);
+	free(m->packet_problem);
 	free(m->rank);
 	free(m->label_w);
 	free(m->task);
@@ -73,6 +75,7 @@ int ui_model_refresh(ui_model *m, const size_t *which, size_t n, bool *changed)
 	if (!any)
 		return 0;
 	m->git_known = false; /* a checkpoint may name a new commit */
+	m->packet_known = false;
 	if (m->watch) {
 		const pd_snapshot *s = m->snap;
 
@@ -84,6 +87,33 @@ int ui_model_refresh(ui_model *m, const size_t *which, size_t n, bool *changed)
 			   : s->run.held ? "running" : "watching";
 	}
 	return 0;
+}
+
+const pd_packet *ui_model_packet(ui_model *m)
+{
+	pd_diags diags = PD_DIAGS_INIT;
+
+	if (m->packet_known && m->packet_for == m->sel)
+		return m->packet;
+	pd_packet_free(m->packet);
+	m->packet = NULL;
+	free(m->packet_problem);
+	m->packet_problem = NULL;
+	if (pd_pktdir_packet(m->pd, m->sel, &m->packet, &diags) < 0) {
+		const pd_diag *d = diags.count ? &diags.items[0] : NULL;
+		const char *where = d && d->where ? d->where : "", *dir = m->pd->manifest->dir;
+		size_t dl = strlen(dir);
+
+		if (strncmp(where, dir, dl) == 0 && where[dl] == '/')
+			where += dl + 1; /* the pane is narrow: the file, not its whole path */
+		if (asprintf(&m->packet_problem, "%s%s%s", where, *where ? ": " : "",
+			     d ? d->message : pd_error_last()) < 0)
+			m->packet_problem = NULL;
+	}
+	pd_diags_free(&diags);
+	m->packet_for = m->sel;
+	m->packet_known = true;
+	return m->packet;
 }
 
 void ui_model_refresh_git(ui_model *m)

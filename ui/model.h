@@ -56,6 +56,13 @@ typedef struct ui_model {
 	pd_worktree_info git;
 	bool git_dirty, git_known;
 	size_t git_for;
+
+	/* the selected track's packet, read again when shown (the dir keeps
+	 * only summaries); its problem when it no longer reads */
+	pd_packet *packet;
+	char *packet_problem;
+	bool packet_known;
+	size_t packet_for;
 } ui_model;
 
 int ui_model_init(ui_model *m, const pd_pktdir *pd, bool watch, bool ascii);
@@ -68,6 +75,11 @@ int ui_model_refresh(ui_model *m, const size_t *which, size_t n, bool *changed);
 
 /* Re-read the selected track's worktree (HEAD, subject, dirty). */
 void ui_model_refresh_git(ui_model *m);
+
+/* The selected track's packet (task titles), read on the first call after
+ * the selection or the dir changed; NULL with m->packet_problem set when
+ * it cannot be read or no longer passes the checks. */
+const pd_packet *ui_model_packet(ui_model *m);
 
 /* An engine event: what runs, which task, progress. */
 void ui_model_event(ui_model *m, const pd_event *e);

@@ -66,16 +66,19 @@ static void header(ui_canvas *c, const ui_model *m, const ui_view_extra *x)
 }
 
 /* The task list of a track with each task's state. */
-static int tasks(ui_canvas *c, ui_rect r, int y, const ui_model *m, size_t i, const ui_view_extra *x)
+static int tasks(ui_canvas *c, ui_rect r, int y, ui_model *m, size_t i, const ui_view_extra *x)
 {
-	const pd_packet *p = m->pd->packets[i];
+	const pd_packet *p = ui_model_packet(m);
 	const pd_track_status *ts = &m->snap->tracks[i];
 	pd_state st = ui_model_state(m, i);
 	size_t done = ts->tasks_done, k, first = 0, rows;
 	int bar = r.w - 16, filled;
 
-	if (!p)
+	if (!p) {
+		if (m->packet_problem)
+			ui_putf(c, r, y++, r.x, -1, UI_FAILED, "packet: %s", m->packet_problem);
 		return y;
+	}
 	filled = p->ntasks ? (int)((long)bar * (long)done / (long)p->ntasks) : 0;
 	ui_put(c, r, y, r.x, -1, UI_NORMAL, "tasks");
 	{
@@ -144,23 +147,23 @@ static void detail(ui_canvas *c, ui_rect r, ui_model *m, const ui_view_extra *x)
 	if (st == PD_STATE_BLOCKED && ts->root != m->sel && ts->root < m->snap->ntracks)
 		ui_putf(c, r, y++, r.x, -1, UI_BLOCKED, "blocked on track %ld (%s)",
 			m->pd->manifest->tracks[ts->root].id, pd_state_name(ui_model_state(m, ts->root)));
-	if (st == PD_STATE_FAILED && ts->failure.state == PD_FILE_OK)
-		ui_putf(c, r, y++, r.x, -1, UI_FAILED, "failed%s%s: %s", ts->failure.task ? " at " : "",
-			ts->failure.task ? ts->failure.task : "", ts->failure.message);
+	if (st == PD_STATE_FAILED && ts->files->failure.state == PD_FILE_OK)
+		ui_putf(c, r, y++, r.x, -1, UI_FAILED, "failed%s%s: %s", ts->files->failure.task ? " at " : "",
+			ts->files->failure.task ? ts->files->failure.task : "", ts->files->failure.message);
 	y = tasks(c, r, y, m, m->sel, x);
-	if (ts->checkpoint.state == PD_FILE_OK)
+	if (ts->files->checkpoint.state == PD_FILE_OK)
 		ui_putf(c, r, r.y + r.h - 2, r.x, -1, UI_DIM, "checkpoint %s · %.7s · %s",
-			ts->checkpoint.last_completed_task,
-			ts->checkpoint.commit ? ts->checkpoint.commit : "-",
-			ts->checkpoint.timestamp ? ts->checkpoint.timestamp : "");
+			ts->files->checkpoint.last_completed_task,
+			ts->files->checkpoint.commit ? ts->files->checkpoint.commit : "-",
+			ts->files->checkpoint.timestamp ? ts->files->checkpoint.timestamp : "");
 	if (m->sel == m->running && m->track_started) {
 		char d[16];
 
 		ui_putf(c, r, r.y + r.h - 1, r.x, -1, UI_DIM, "elapsed %s",
 			ui_duration(d, (long)(x->now - m->track_started)));
-	} else if (ts->marker.state == PD_FILE_OK) {
+	} else if (ts->files->marker.state == PD_FILE_OK) {
 		ui_putf(c, r, r.y + r.h - 1, r.x, -1, UI_DIM, "completed %s",
-			ts->marker.timestamp ? ts->marker.timestamp : "");
+			ts->files->marker.timestamp ? ts->files->marker.timestamp : "");
 	}
 	(void)y;
 }

@@ -6,6 +6,12 @@
  * worktree, branch, feature: a disagreement names both values). All
  * problems are reported together; the dir is returned only when there were
  * none. Loading reads files and never writes one.
+ *
+ * Of each packet only its summary (the task ids, in order) is kept: the
+ * snapshot, the plan and the dashboard's lists need no more, and 10 000
+ * packets kept whole would be most of a dashboard's memory. The one packet
+ * a runner executes (pd_pktdir_load_one) is kept whole; any other is read
+ * again, and checked again, by pd_pktdir_packet when it is shown.
  */
 #ifndef PD_PKTDIR_H
 #define PD_PKTDIR_H
@@ -15,10 +21,16 @@
 #include "packetdeck/manifest.h"
 #include "packetdeck/packet.h"
 
+typedef struct pd_packet_summary {
+	size_t ntasks;
+	const char *ids;     /* ntasks NUL-terminated task ids, one after another */
+} pd_packet_summary;
+
 typedef struct pd_pktdir {
 	pd_manifest *manifest;
 	pd_dag *dag;
-	pd_packet **packets; /* by track index */
+	pd_packet **packets; /* by track index: NULL but pd_pktdir_load_one's track */
+	pd_packet_summary *summaries; /* by track index */
 	struct pd_arena **arenas; /* internal: hold every packet */
 	size_t narenas;
 } pd_pktdir;
@@ -33,6 +45,17 @@ int pd_pktdir_load(pd_pktdir **out, const char *packet_dir, pd_diags *diags);
  * PD_ENOTFOUND (in diags) when no track names that packet. */
 int pd_pktdir_load_one(pd_pktdir **out, const char *packet_dir, const char *packet,
 		       size_t *index, pd_diags *diags);
+
+/* Read track i's packet again and check it as the load did (the text,
+ * and its frontmatter against the manifest). 0 with *out set (free it with
+ * pd_packet_free), or PD_EINVALID with the problems in `diags`; PD_ENOMEM. */
+int pd_pktdir_packet(const pd_pktdir *pd, size_t i, pd_packet **out, pd_diags *diags);
+
+/* Track i's number of tasks, the id of its task k (NULL past the end), and
+ * the index of the task with `id` (-1 when it has none), from the summary. */
+size_t pd_pktdir_ntasks(const pd_pktdir *pd, size_t i);
+const char *pd_pktdir_task_id(const pd_pktdir *pd, size_t i, size_t k);
+long pd_pktdir_task_index(const pd_pktdir *pd, size_t i, const char *id);
 
 void pd_pktdir_free(pd_pktdir *pd);
 

@@ -31,12 +31,18 @@ typedef enum pd_state {
 
 #define PD_NO_TRACK ((size_t)-1)
 
-typedef struct pd_track_status {
-	pd_state state;
+/* What a track's files say. Most tracks of a large dir have none yet:
+ * they share one record of absent files instead of a copy each. */
+typedef struct pd_track_files {
 	pd_marker marker;
 	pd_checkpoint checkpoint;
 	pd_failure failure;
 	pd_lockinfo lock;
+} pd_track_files;
+
+typedef struct pd_track_status {
+	pd_state state;
+	const pd_track_files *files; /* never NULL */
 	size_t tasks_done;   /* per the checkpoint (all, when complete) */
 	size_t root;         /* blocked: the root cause's index; else itself */
 } pd_track_status;

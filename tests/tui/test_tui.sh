@@ -6,13 +6,15 @@
 PD=$(realpath "$1")
 . "$(dirname "$0")/../cli/lib.sh"
 command -v tmux >/dev/null || { echo "tmux not installed: skipped"; exit 77; }
-SOCK="pdtui$$"
+SOCK="pdtui$$"; nstart=0
 tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
 trap 'tm kill-server 2>/dev/null; rm -rf "$T_TMP"' EXIT
 
-# start CMD...: a fresh 120x36 session running CMD; its exit status goes to $T_TMP/rc
+# start CMD...: a fresh 120x36 session running CMD; its exit status goes to $T_TMP/rc.
+# Each on a new server (socket): a client may reach a server still shutting down.
 start() {
   tm kill-server 2>/dev/null
+  nstart=$((nstart + 1)); SOCK="pdtui$$-$nstart"
   rm -f "$T_TMP/rc"
   tm new-session -d -x "${COLS:-120}" -y "${ROWS:-36}" \
     "env -u CI TERM=xterm-256color LANG=C.UTF-8 $*; echo \$? > $T_TMP/rc; sleep 600"

@@ -107,6 +107,81 @@ static void agreeing_frontmatter_is_fine(void **state)
 	drop(&w);
 }
 
+static void packets_are_kept_as_summaries_and_read_again_whole(void **state)
+{
+	world w;
+	pd_packet *p = NULL;
+	pd_diags d = PD_DIAGS_INIT;
+
+	(void)state;
+	t_packet_dir(dir, TRACK(1, "") "," TRACK(2, ""), 2);
+	t_write(dir, "track-2.md", "### Task 2.1: first\nRun: true\n### Task 2.7: second\nRun: true\n");
+	w = take();
+	assert_null(w.pd->packets[0]);
+	assert_null(w.pd->packets[1]);
+	assert_int_equal(pd_pktdir_ntasks(w.pd, 1), 2);
+	assert_string_equal(pd_pktdir_task_id(w.pd, 1, 0), "2.1");
+	assert_string_equal(pd_pktdir_task_id(w.pd, 1, 1), "2.7");
+	assert_null(pd_pktdir_task_id(w.pd, 1, 2));
+	assert_int_equal(pd_pktdir_task_index(w.pd, 1, "2.7"), 1);
+	assert_int_equal(pd_pktdir_task_index(w.pd, 1, "2.2"), -1);
+	assert_int_equal(pd_pktdir_ntasks(w.pd, 0), 2);
+	assert_int_equal(pd_pktdir_task_count(w.pd), 4);
+	/* read again whole: titles and commands */
+	assert_int_equal(pd_pktdir_packet(w.pd, 1, &p, &d), 0);
+	assert_int_equal(p->ntasks, 2);
+	assert_string_equal(p->tasks[1].title, "second");
+	assert_int_equal(p->tasks[1].ncommands, 1);
+	pd_packet_free(p);
+	/* and checked again: a packet that went bad, or disagrees, is refused */
+	t_write(dir, "track-2.md", "### Task 2.1: a\n### Task 2.1: b\n");
+	assert_int_equal(pd_pktdir_packet(w.pd, 1, &p, &d), PD_EINVALID);
+	assert_null(p);
+	assert_true(t_has_diag(&d, "track-2.md:2", "duplicate task id \"2.1\""));
+	pd_diags_free(&d);
+	t_write(dir, "track-2.md", "---\ntrack: 9\n---\n### Task 2.1: a\n");
+	assert_int_equal(pd_pktdir_packet(w.pd, 1, &p, &d), PD_EINVALID);
+	assert_null(p);
+	assert_true(t_has_diag(&d, "track-2.md:2", "frontmatter track 9 disagrees with the manifest's id 2"));
+	pd_diags_free(&d);
+	drop(&w);
+}
+
+static void tracks_without_files_share_one_record(void **state)
+{
+	world w;
+	bool changed;
+	size_t a = 0;
+
+	(void)state;
+	t_packet_dir(dir, TRACK(1, "") "," TRACK(2, "") "," TRACK(3, ""), 3);
+	w = take();
+	assert_ptr_equal(w.s->tracks[0].files, w.s->tracks[1].files);
+	assert_int_equal(w.s->tracks[0].files->marker.state, PD_FILE_ABSENT);
+	t_write(dir, "track-1.checkpoint.json",
+		"{\"format_version\":\"1.0.0\",\"track\":1,\"last_completed_task\":\"1.1\","
+		"\"next_task\":null,\"commit\":\"abc\",\"timestamp\":\"2026-01-05T13:00:00Z\"}");
+	assert_int_equal(pd_snapshot_reread(w.s, w.pd, &a, 1, &changed), 0);
+	assert_true(changed);
+	assert_ptr_not_equal(w.s->tracks[0].files, w.s->tracks[1].files);
+	assert_int_equal(w.s->tracks[0].files->checkpoint.state, PD_FILE_OK);
+	assert_string_equal(w.s->tracks[0].files->checkpoint.commit, "abc");
+	assert_int_equal(w.s->tracks[0].state, PD_STATE_INTERRUPTED);
+	assert_int_equal(w.s->tracks[1].files->checkpoint.state, PD_FILE_ABSENT);
+	/* the file goes: back to the shared record (its own is freed: ASan) */
+	{
+		char *cp = t_path(dir, "track-1.checkpoint.json");
+
+		assert_int_equal(unlink(cp), 0);
+		free(cp);
+	}
+	assert_int_equal(pd_snapshot_reread(w.s, w.pd, NULL, 0, &changed), 0);
+	assert_true(changed);
+	assert_ptr_equal(w.s->tracks[0].files, w.s->tracks[2].files);
+	assert_int_equal(w.s->tracks[0].state, PD_STATE_READY);
+	drop(&w);
+}
+
 static void problems_in_every_file_are_reported_together(void **state)
 {
 	pd_pktdir *pd = NULL;
@@ -168,7 +243,7 @@ static void corrupt_marker_never_counts(void **state)
 	t_packet_dir(dir, GRAPH, 5);
 	t_write(dir, "track-1.completion.json", "{\"status\":\"done\"}");
 	w = take();
-	assert_int_equal(st(&w, 1)->marker.state, PD_FILE_CORRUPT);
+	assert_int_equal(st(&w, 1)->files->marker.state, PD_FILE_CORRUPT);
 	assert_int_not_equal(st(&w, 1)->state, PD_STATE_COMPLETE);
 	assert_int_equal(w.s->completed, 0);
 	drop(&w);
@@ -212,8 +287,8 @@ static void checkpoint_naming_an_unknown_task_is_corrupt(void **state)
 	t_write(dir, "track-1.checkpoint.json",
 		"{\"track\":1,\"last_completed_task\":\"1.1\",\"next_task\":\"9.9\"}");
 	w = take();
-	assert_int_equal(st(&w, 1)->checkpoint.state, PD_FILE_CORRUPT);
-	assert_non_null(strstr(st(&w, 1)->checkpoint.problem, "next_task \"9.9\" is not a task"));
+	assert_int_equal(st(&w, 1)->files->checkpoint.state, PD_FILE_CORRUPT);
+	assert_non_null(strstr(st(&w, 1)->files->checkpoint.problem, "next_task \"9.9\" is not a task"));
 	assert_int_equal(st(&w, 1)->state, PD_STATE_INTERRUPTED);
 	drop(&w);
 }
@@ -266,7 +341,7 @@ static void held_track_lock_is_running(void **state)
 	pid = hold_lock(".packetdeck/track-1.lock", go);
 	w = take();
 	assert_int_equal(st(&w, 1)->state, PD_STATE_RUNNING);
-	assert_int_equal(st(&w, 1)->lock.pid, pid);
+	assert_int_equal(st(&w, 1)->files->lock.pid, pid);
 	assert_int_equal(st(&w, 3)->root, 0);
 	assert_int_equal(w.s->next, 1); /* track 2: the first actionable one */
 	assert_false(w.s->run.held);
@@ -470,8 +545,8 @@ static void parallel_load_reads_every_packet(void **state)
 		char id[32];
 
 		snprintf(id, sizeof(id), "%zu.1", i + 1);
-		assert_non_null(pd->packets[i]);
-		assert_string_equal(pd->packets[i]->tasks[0].id, id);
+		assert_int_equal(pd_pktdir_ntasks(pd, i), 1);
+		assert_string_equal(pd_pktdir_task_id(pd, i, 0), id);
 	}
 	pd_pktdir_free(pd);
 	pd_diags_free(&d);
@@ -535,7 +610,7 @@ static void reread_in_place_settles_the_graph_and_says_what_changed(void **state
 		assert_int_equal(pd_snapshot_reread(w.s, w.pd, &one, 0, &changed), 0);
 		assert_true(changed);
 		assert_true(w.s->run.held);
-		assert_false(st(&w, 1)->lock.held);
+		assert_false(st(&w, 1)->files->lock.held);
 		close(fd);
 		free(p);
 	}
@@ -606,6 +681,8 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, t_setup, t_teardown)
 		T(frontmatter_disagreement_names_both_values),
 		T(agreeing_frontmatter_is_fine),
+		T(packets_are_kept_as_summaries_and_read_again_whole),
+		T(tracks_without_files_share_one_record),
 		T(problems_in_every_file_are_reported_together),
 		T(fresh_dir_is_ready_and_blocked),
 		T(markers_complete_tracks_and_unblock),
