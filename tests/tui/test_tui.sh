@@ -133,4 +133,51 @@ wait_for "0/3 complete"
 wait_for "1/3 complete" 2
 keys q; exited 0
 
+# in_pane CMD...: a fresh session whose shell saves `stty -g` before and
+# after CMD (in $T_TMP/before, $T_TMP/after) and CMD's status in $T_TMP/rc
+in_pane() {
+  rm -f "$T_TMP/before" "$T_TMP/after"
+  start "stty -g > $T_TMP/before; $*; rc=\$?; stty -g > $T_TMP/after; echo \$rc > $T_TMP/rc; sleep 600; :"
+}
+t_begin "the terminal is restored on every exit path: q, SIGINT, SIGTERM, SIGHUP, SIGQUIT, a crash"
+world stty
+for how in q INT TERM HUP QUIT SEGV ABRT; do
+  in_pane "$PD" watch "$D"
+  wait_for "0/3 complete" || continue
+  pid=$(pgrep -f "^$PD watch $D\$")
+  [ -n "$pid" ] || { t_fail "$how: no pid"; continue; }
+  if [ $how = q ]; then keys q; else kill -$how "$pid"; fi
+  deadline=$((SECONDS + 10))
+  while [ $SECONDS -lt $deadline ] && [ ! -s "$T_TMP/rc" ]; do sleep 0.05; done
+  rc=$(cat "$T_TMP/rc" 2>/dev/null)
+  case $how in
+    q) want=0;; SEGV) want=139;; ABRT) want=134;; *) want=3;;
+  esac
+  [ "$rc" = "$want" ] || t_fail "$how: exit status '$rc', expected $want"
+  [ -s "$T_TMP/before" ] && cmp -s "$T_TMP/before" "$T_TMP/after" ||
+    t_fail "$how: stty -g differs: $(cat "$T_TMP/before") / $(cat "$T_TMP/after" 2>/dev/null)"
+done
+
+t_begin "a killed tmux pane: the dashboard exits within a second, without spinning"
+world hangup
+for cmd in watch run; do
+  printf '### Task 1.1: long\nRun: sleep 3719\n' >"$D/track-1.md"
+  start "$PD" $cmd "$D"
+  if [ $cmd = run ]; then wait_for "▶ 1.1 long" || continue; else wait_for "0/3 complete" || continue; fi
+  pid=$(pgrep -f "^$PD $cmd $D\$")
+  [ -n "$pid" ] || { t_fail "$cmd: no pid"; continue; }
+  tm kill-pane -t 0
+  gone=0
+  # gone, or a zombie its dead parent left to be reaped
+  for _ in $(seq 50); do
+    case "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" in ''|Z) gone=1; break;; esac
+    sleep 0.02
+  done
+  [ $gone = 1 ] || t_fail "$cmd: still running 1 s after its pane was killed: $(ps -o pid,stat,time,args -p "$pid")"
+  kill -KILL "$pid" 2>/dev/null
+  deadline=$((SECONDS + 7))
+  while [ $SECONDS -lt $deadline ] && [ -n "$(left_under "$W")" ]; do sleep 0.1; done
+  [ -z "$(left_under "$W")" ] || t_fail "$cmd: a runner survived the hangup: $(left_under "$W")"
+done
+
 t_summary
