@@ -3,7 +3,7 @@
 
 PD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PD_PACKAGES=(gcc libc6-dev make cmake pkg-config git python3
-             libncurses-dev libcjson-dev libyaml-dev libgit2-dev libcmocka-dev tmux)
+             libncurses-dev libcjson-dev libyaml-dev libgit2-dev libcmocka-dev tmux strace)
 
 # pd_need_packages [EXTRA...]: install the packages that are not installed.
 pd_need_packages() {
