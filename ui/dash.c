@@ -368,6 +368,17 @@ static void hangup(dash *d)
 	dash_quit(d, PD_EXIT_ABORTED);
 }
 
+/* Is `name` (as the watch reports it, relative to the packet dir) the
+ * selected track's packet file? */
+static bool shown_packet(const dash *d, const char *name)
+{
+	const pd_manifest *m = d->pd->manifest;
+	const char *p = m->tracks[d->m.sel].packet_path;
+	size_t dl = strlen(m->dir_real);
+
+	return p && strncmp(p, m->dir_real, dl) == 0 && p[dl] == '/' && strcmp(p + dl + 1, name) == 0;
+}
+
 /* inotify named files: re-read the tracks they belong to. */
 static void watched(dash *d)
 {
@@ -377,10 +388,16 @@ static void watched(dash *d)
 		long id = name ? pd_state_file_track(name) : -1;
 		long i = id >= 0 ? pd_dag_find(d->pd->dag, id) : -1;
 
-		if (!name)
+		if (!name) {
 			dash_stale(d, PD_NO_TRACK);
-		else if (i >= 0)
-			dash_stale(d, (size_t)i);
+			continue;
+		}
+		if (shown_packet(d, name)) {
+			d->m.packet_known = false; /* the detail pane reads it again */
+			d->dirty = true;
+		}
+		if (i >= 0)
+			dash_stale(d, (size_t)i); /* (a packet named like a state file too) */
 		else if (strstr(name, "run.lock"))
 			d->stale = true; /* a refresh reads the run lock in any case */
 	}

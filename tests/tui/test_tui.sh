@@ -125,12 +125,16 @@ while [ $SECONDS -lt $deadline ] && { [ -n "$(left_under "$W")" ] || pgrep -f "p
 pgrep -f "packetdeck packet .*$D/" >/dev/null && t_fail "the packet process survived"
 [ ! -e "$D/track-1.completion.json" ] || t_fail "marker"
 
-t_begin "watch: another process's checkpoints appear live; q quits with 0"
+t_begin "watch: another process's checkpoints appear live, and a packet edited on disk; q quits with 0"
 world watch
 start "$PD" watch "$D"
 wait_for "0/3 complete"
 "$PD" packet "$D/track-1.md" >/dev/null 2>&1
 wait_for "1/3 complete" 2
+# the selected track's packet changes on disk: the detail pane reads it again
+wait_for "1.2 second"
+printf 'no tasks any more\n' >"$D/track-1.md"
+wait_for "packet: track-1.md: no tasks found" 2
 keys q; exited 0
 
 # in_pane CMD...: a fresh session whose shell saves `stty -g` before and
