@@ -70,3 +70,6 @@ t_summary() {
   echo "$T_PASS passed, $T_FAIL failed"
   [ "$T_FAIL" = 0 ]
 }
+
+# left_under DIR: the processes whose working directory is DIR or inside it
+left_under() { for p in /proc/[0-9]*; do case "$(readlink "$p/cwd" 2>/dev/null)" in "$1"|"$1"/*) echo "${p#/proc/}";; esac; done; }

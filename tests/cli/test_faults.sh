@@ -54,9 +54,6 @@ no_debris() {
   local left; left=$(cd "$D" && ls -a | grep -E '\.tmp|\.lock$' || true)
   [ -z "$left" ] || t_fail "left behind: $left"
 }
-# left_under DIR: the processes whose working directory is inside DIR
-left_under() { for p in /proc/[0-9]*; do case "$(readlink "$p/cwd" 2>/dev/null)" in "$1"|"$1"/*) echo "${p#/proc/}";; esac; done; }
-
 t_begin "a full disk stops the run at the checkpoint; the previous one stays whole; resume completes"
 if TMPFS=256k world full true 'test -e ../flag || { touch ../flag; cat /dev/zero > "$PACKETDECK_PACKET_DIR/filler"; }; true' true; then
   run "$D"; expect_rc 1

@@ -108,9 +108,6 @@ tm resize-window -x 120 -y 36
 wait_for "Track 3 · t3"
 keys q; exited 0
 
-# left_under DIR: the processes whose working directory is inside DIR
-left_under() { for p in /proc/[0-9]*; do case "$(readlink "$p/cwd" 2>/dev/null)" in "$1"/*) echo "${p#/proc/}";; esac; done; }
-
 t_begin "q during a run asks, then stops the runner's group: no process left"
 world quit
 printf '### Task 1.1: long\nRun: sleep 3717\n' >"$D/track-1.md"
