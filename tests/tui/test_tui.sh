@@ -138,7 +138,7 @@ keys q; exited 0
 # after CMD (in $T_TMP/before, $T_TMP/after) and CMD's status in $T_TMP/rc
 in_pane() {
   rm -f "$T_TMP/before" "$T_TMP/after"
-  start "stty -g > $T_TMP/before; $*; rc=\$?; stty -g > $T_TMP/after; echo \$rc > $T_TMP/rc; sleep 600; :"
+  start "stty -g > $T_TMP/before; env -u CI TERM=xterm-256color LANG=C.UTF-8 $*; rc=\$?; stty -g > $T_TMP/after; echo \$rc > $T_TMP/rc; sleep 600; :"
 }
 t_begin "the terminal is restored on every exit path: q, SIGINT, SIGTERM, SIGHUP, SIGQUIT, a crash"
 world stty
