@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <git2.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -440,10 +441,31 @@ static char *intent_path(const char *path)
 	return out;
 }
 
-/* Undo a creation cut short: the half-made directory, and the repository's
+/* The lock files a creation of `branch` cut short leaves in the
+ * repository (`git_branch_create` writes the ref and its reflog through
+ * `<file>.lock`): while one is there no one can create the branch. Only
+ * called when our own creation intent says the last creation of this very
+ * branch died, and the track lock says no other packetdeck is at it. */
+static void remove_branch_locks(git_repository *repo, const char *branch)
+{
+	static const char *const kinds[] = {"refs/heads", "logs/refs/heads"};
+	const char *common = git_repository_commondir(repo);
+	char lock[PATH_MAX];
+	size_t k;
+
+	for (k = 0; common && k < sizeof(kinds) / sizeof(*kinds); k++) {
+		int n = snprintf(lock, sizeof(lock), "%s%s%s/%s.lock", common,
+				 common[strlen(common) - 1] == '/' ? "" : "/", kinds[k], branch);
+
+		if (n > 0 && (size_t)n < sizeof(lock))
+			unlink(lock); /* absent: nothing to undo */
+	}
+}
+
+/* Undo a creation cut short: the half-made directory, the repository's
  * record of it (.git/worktrees/NAME), which would keep the branch "checked
- * out" there. */
-static int discard_half_made(const char *repo_path, const char *path)
+ * out" there, and the branch's leftover lock files. */
+static int discard_half_made(const char *repo_path, const char *path, const char *branch)
 {
 	git_repository *repo = NULL;
 	git_strarray names = {0};
@@ -456,6 +478,7 @@ static int discard_half_made(const char *repo_path, const char *path)
 		git_cli(NULL, (const char *[]){"-C", repo_path, "worktree", "prune", NULL});
 		return 0;
 	}
+	remove_branch_locks(repo, branch);
 	if (git_worktree_list(&names, repo) == 0) {
 		for (i = 0; i < names.count; i++) {
 			git_worktree *wt = NULL;
@@ -484,7 +507,7 @@ int pd_worktree_prepare(const char *repo, const char *path, const char *branch, 
 
 	if (!intent)
 		return pd_error_set(PD_ENOMEM, "out of memory");
-	if (access(intent, F_OK) == 0 && (error = discard_half_made(repo, path)) < 0)
+	if (access(intent, F_OK) == 0 && (error = discard_half_made(repo, path, branch)) < 0)
 		goto done;
 	if ((error = pd_worktree_inspect(&w, path)) < 0)
 		goto done;

@@ -8,6 +8,8 @@
 PD=$(realpath "$1")
 . "$(dirname "$0")/lib.sh"
 RSS_MB=${HOSTILE_RSS_MB:-64}
+# a refusal that takes longer than this is a hang (sanitizers: wider)
+LIMIT_S=${HOSTILE_LIMIT_S:-20}
 W="$T_TMP/wt"   # worktrees would go here; nothing may appear
 mkdir -p "$W"
 
@@ -129,7 +131,7 @@ for r in "${rows[@]}"; do
   : >"$T_TMP/out"; t_dir "case"; (cd "$D" && eval "$setup") || { t_fail "setup failed"; continue; }
   before=$(snapshot_dir "$D"; snapshot_dir "$W")
   for cmd in validate run; do
-    rss=$(cd "$T_TMP" && timeout 20 python3 - "$PD" "$cmd" "$D" <<'PY' 2>"$T_TMP/err"
+    rss=$(cd "$T_TMP" && timeout "$LIMIT_S" python3 - "$PD" "$cmd" "$D" <<'PY' 2>"$T_TMP/err"
 import os, subprocess, sys
 argv = [sys.argv[1], sys.argv[2]] + (["--no-tui"] if sys.argv[2] == "run" else []) + [sys.argv[3]]
 p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sys.stderr)

@@ -152,6 +152,31 @@ static void a_creation_cut_short_is_repaired_and_nothing_else_is_touched(void **
 	assert_string_equal(out, "0");
 	sh(out, sizeof(out), "git -C repo worktree list | wc -l");
 	assert_string_equal(out, "2"); /* the main one and wt-5: no stale record */
+	/* killed inside the branch's creation: its ref's lock file is left,
+	 * and no one could create the branch (found by cli.crash) */
+	sh(NULL, 0, "mkdir -p repo/.git/refs/heads/crash repo/.git/logs/refs/heads/crash && "
+		    ": > repo/.git/refs/heads/crash/t7.lock && : > repo/.git/logs/refs/heads/crash/t7.lock && "
+		    "mkdir wt-7 && echo wt-7 > .wt-7.packetdeck-creating");
+	{
+		char *wt7 = t_path(dir, "wt-7");
+
+		assert_int_equal(pd_worktree_prepare(repo, wt7, "crash/t7", NULL, &w), 0);
+		assert_string_equal(w.branch, "crash/t7");
+		pd_worktree_info_clear(&w);
+		free(wt7);
+	}
+	sh(out, sizeof(out), "find repo/.git/refs repo/.git/logs -name '*.lock' | wc -l");
+	assert_string_equal(out, "0");
+	/* a branch lock without our intent is someone else's: left alone */
+	sh(NULL, 0, ": > repo/.git/refs/heads/crash/t8.lock");
+	{
+		char *wt8 = t_path(dir, "wt-8");
+
+		assert_int_equal(pd_worktree_prepare(repo, wt8, "crash/t8", NULL, NULL), PD_EIO);
+		free(wt8);
+	}
+	sh(out, sizeof(out), "test -e repo/.git/refs/heads/crash/t8.lock && echo kept");
+	assert_string_equal(out, "kept");
 	/* without the intent, a broken directory is the user's: refused, kept */
 	sh(NULL, 0, "mkdir plain && echo mine > plain/file");
 	assert_int_equal(pd_worktree_prepare(repo, plain, "t6", NULL, NULL), PD_EINVALID);
