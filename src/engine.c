@@ -167,7 +167,7 @@ int pd_engine_new(pd_engine **out, const pd_pktdir *pd, const pd_engine_options 
  * A run that died leaves its runner running (in its own group, orphaned),
  * and a runner may leave children behind in groups or sessions of their
  * own: either would go on changing a worktree under the next runner. */
-void pd_engine_stop_leftovers(pd_engine *e, const char *run_id, unsigned grace_ms)
+static void stop_leftovers(pd_engine *e, const char *run_id, unsigned grace_ms)
 {
 	pid_t pids[64];
 	size_t n = pd_find_run_processes(run_id, pids, 64), i, len = 0;
@@ -237,7 +237,7 @@ int pd_engine_start(pd_engine *e)
 
 		ev.message = pd_lock_takeover_text(&stale, "run lock", msg, sizeof(msg));
 		pd_engine_emit(e, &ev);
-		pd_engine_stop_leftovers(e, stale.run_id, e->o.grace_ms);
+		stop_leftovers(e, stale.run_id, e->o.grace_ms);
 	}
 	pd_lockinfo_clear(&stale);
 	pd_engine_advance(e);
@@ -455,6 +455,18 @@ void pd_engine_wait_tick(pd_engine *e, bool changed)
 	}
 }
 
+/* After a runner ended or was stopped, what it left behind that still
+ * carries the run id is stopped within this long. */
+#define LEFTOVER_GRACE_MS 1000u
+
+void pd_engine_end_child(pd_engine *e)
+{
+	pd_engine_drain_output(e); /* what it wrote just before it exited */
+	pd_child_free(e->child);
+	e->child = NULL;
+	stop_leftovers(e, e->run_id, LEFTOVER_GRACE_MS);
+}
+
 void pd_engine_interrupt(pd_engine *e, const char *why)
 {
 	if (e->st == ST_DONE)
@@ -464,11 +476,7 @@ void pd_engine_interrupt(pd_engine *e, const char *why)
 		int n;
 
 		pd_child_stop(e->child, e->o.grace_ms);
-		pd_engine_drain_output(e);
-		pd_child_free(e->child);
-		e->child = NULL;
-		/* its grace is over: what it left behind gets a short one */
-		pd_engine_stop_leftovers(e, e->run_id, LEFTOVER_GRACE_MS);
+		pd_engine_end_child(e);
 		n = snprintf(line, sizeof(line), "\n=== packetdeck: runner stopped (%.150s) ===\n", why);
 		if (e->log_fd >= 0 && write(e->log_fd, line, (size_t)n) < 0)
 			(void)0;
@@ -484,7 +492,7 @@ void pd_engine_free(pd_engine *e)
 	if (e->child) {
 		pd_child_stop(e->child, e->o.grace_ms);
 		pd_child_free(e->child);
-		pd_engine_stop_leftovers(e, e->run_id, LEFTOVER_GRACE_MS);
+		stop_leftovers(e, e->run_id, LEFTOVER_GRACE_MS);
 	}
 	pd_engine_close_track(e);
 	pd_lock_release(e->track_lock);

@@ -47,11 +47,10 @@ struct pd_engine {
 };
 
 void pd_engine_emit(pd_engine *e, pd_event *ev);
-
-/* After a runner ended or was stopped, what it left behind that still
- * carries a run id is stopped within this long. */
-#define LEFTOVER_GRACE_MS 1000u
-void pd_engine_stop_leftovers(pd_engine *e, const char *run_id, unsigned grace_ms);
+/* The runner exited or was stopped: drain what it wrote last, release it,
+ * and stop what it left behind (processes that carry the run id, in
+ * groups or sessions of their own). */
+void pd_engine_end_child(pd_engine *e);
 void pd_engine_advance(pd_engine *e);
 void pd_engine_finish(pd_engine *e, int status);
 void pd_engine_failed(pd_engine *e, const char *task, const char *message, int status, bool record);

@@ -319,10 +319,7 @@ int pd_engine_handle(pd_engine *e, const struct pollfd *fds, size_t n)
 	pd_engine_drain_output(e);
 	remember_checkpoint(e, true);
 	if (pd_child_wait(e->child, false, &ws) == 1) {
-		pd_engine_drain_output(e); /* what it wrote just before it exited */
-		pd_child_free(e->child);
-		e->child = NULL;
-		pd_engine_stop_leftovers(e, e->run_id, LEFTOVER_GRACE_MS);
+		pd_engine_end_child(e);
 		track_ended(e, ws);
 	}
 	return 0;

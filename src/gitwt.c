@@ -6,11 +6,11 @@
 #include "packetdeck/gitwt.h"
 #include "packetdeck/error.h"
 #include "packetdeck/fsio.h"
+#include "packetdeck/pathutil.h"
 #include "packetdeck/runner.h"
 
 #include <errno.h>
 #include <git2.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,15 +450,17 @@ static void remove_branch_locks(git_repository *repo, const char *branch)
 {
 	static const char *const kinds[] = {"refs/heads", "logs/refs/heads"};
 	const char *common = git_repository_commondir(repo);
-	char lock[PATH_MAX];
 	size_t k;
 
 	for (k = 0; common && k < sizeof(kinds) / sizeof(*kinds); k++) {
-		int n = snprintf(lock, sizeof(lock), "%s%s%s/%s.lock", common,
-				 common[strlen(common) - 1] == '/' ? "" : "/", kinds[k], branch);
+		char *rel = NULL, *lock;
 
-		if (n > 0 && (size_t)n < sizeof(lock))
+		if (asprintf(&rel, "%s/%s.lock", kinds[k], branch) < 0)
+			return;
+		if ((lock = pd_path_join(common, rel)) != NULL)
 			unlink(lock); /* absent: nothing to undo */
+		free(lock);
+		free(rel);
 	}
 }
 

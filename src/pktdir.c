@@ -344,12 +344,9 @@ void pd_pktdir_free(pd_pktdir *pd)
 
 int pd_pktdir_packet(const pd_pktdir *pd, size_t i, pd_packet **out, pd_diags *diags)
 {
-	const pd_manifest *m = pd->manifest;
-	int dir_fd = open(m->dir_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC), error;
+	/* one packet: by its resolved path, no directory to open first */
+	int error = read_packet(pd->manifest, &pd->manifest->tracks[i], -1, NULL, out, diags);
 
-	error = read_packet(m, &m->tracks[i], dir_fd, NULL, out, diags);
-	if (dir_fd >= 0)
-		close(dir_fd);
 	if (error < 0) {
 		pd_packet_free(*out);
 		*out = NULL;

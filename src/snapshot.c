@@ -21,8 +21,6 @@ static bool newer_or_same(struct timespec a, struct timespec b)
 
 /* How many tasks the checkpoint says are done; a checkpoint naming a task
  * the packet lacks is corrupt. */
-/* How many tasks the checkpoint says are done; a checkpoint naming a task
- * the packet lacks is corrupt. */
 static void count_done(pd_track_status *ts, pd_track_files *f, const pd_pktdir *pd, size_t track)
 {
 	pd_checkpoint *c = &f->checkpoint;

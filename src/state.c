@@ -50,8 +50,13 @@ char *pd_state_file(const char *packet_dir, long track, const char *suffix)
 
 long pd_state_file_track(const char *name)
 {
+	/* what follows track-N in a state file's name (its temporary files
+	 * and upstream's lock add to the end) */
+	static const char *const kinds[] = {".completion.json", ".checkpoint.json", ".failure.json",
+					    ".lock", ".log", "-complete.json"};
 	const char *p = name;
 	char *end;
+	size_t k;
 	long id;
 
 	if (strncmp(p, PD_STATE_DIR "/", sizeof(PD_STATE_DIR)) == 0)
@@ -62,7 +67,10 @@ long pd_state_file_track(const char *name)
 		return -1;
 	errno = 0;
 	id = strtol(p + 6, &end, 10);
-	return errno == 0 && (*end == '.' || *end == '-') ? id : -1;
+	for (k = 0; errno == 0 && k < sizeof(kinds) / sizeof(*kinds); k++)
+		if (strncmp(end, kinds[k], strlen(kinds[k])) == 0)
+			return id;
+	return -1; /* a packet named track-N.md, say */
 }
 
 char *pd_timestamp(char buf[21], time_t t)

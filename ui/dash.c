@@ -390,16 +390,14 @@ static void watched(dash *d)
 
 		if (!name) {
 			dash_stale(d, PD_NO_TRACK);
-			continue;
-		}
-		if (shown_packet(d, name)) {
+		} else if (i >= 0) {
+			dash_stale(d, (size_t)i);
+		} else if (strstr(name, "run.lock")) {
+			d->stale = true; /* a refresh reads the run lock in any case */
+		} else if (shown_packet(d, name)) {
 			d->m.packet_known = false; /* the detail pane reads it again */
 			d->dirty = true;
 		}
-		if (i >= 0)
-			dash_stale(d, (size_t)i); /* (a packet named like a state file too) */
-		else if (strstr(name, "run.lock"))
-			d->stale = true; /* a refresh reads the run lock in any case */
 	}
 }
 

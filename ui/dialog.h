@@ -50,11 +50,11 @@ typedef struct ui_dialog {
 void ui_dialog_open(ui_dialog *d, ui_dialog_kind kind, const char *title);
 void ui_dialog_close(ui_dialog *d);
 void ui_dialog_line(ui_dialog *d, ui_style s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Remove the last line if it starts with `prefix` (a countdown about to be
- * written again). */
 /* `text` as up to `max_lines` lines of at most `width` columns, broken
  * between words ("..." ends the last when more did not fit). */
 void ui_dialog_wrap(ui_dialog *d, ui_style s, const char *text, int width, int max_lines);
+/* Remove the last line if it starts with `prefix` (a countdown about to be
+ * written again). */
 void ui_dialog_drop_last(ui_dialog *d, const char *prefix);
 void ui_dialog_item(ui_dialog *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ui_dialog_choice(ui_dialog *d, char key, const char *label, int id);

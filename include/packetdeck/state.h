@@ -93,7 +93,7 @@ int pd_state_files_check(const char *packet_dir, pd_diags *diags);
 /* The track a file of the packet dir records, from its name relative to
  * the dir ("track-3.completion.json", ".packetdeck/track-3.lock",
  * upstream's ".track-3-complete.json", and their temporary files); -1 for
- * any other name. */
+ * any other name (a packet named "track-3.md" is not a state file). */
 long pd_state_file_track(const char *name);
 
 /* "2026-01-05T12:30:00Z" for `t` (UTC) into buf[21]. */

@@ -626,6 +626,7 @@ static void state_file_names_map_to_tracks(void **state)
 	assert_int_equal(pd_state_file_track(".packetdeck/track-7.failure.json"), 7);
 	assert_int_equal(pd_state_file_track(".track-4-complete.json"), 4);
 	assert_int_equal(pd_state_file_track("track-x.md"), -1);
+	assert_int_equal(pd_state_file_track("track-1.md"), -1); /* a packet, not state */
 	assert_int_equal(pd_state_file_track("track-5"), -1);
 	assert_int_equal(pd_state_file_track("manifest.json"), -1);
 	assert_int_equal(pd_state_file_track(".packetdeck/run.lock"), -1);

@@ -283,6 +283,15 @@ static void lock_probe_sees_a_live_holder_only(void **state)
 	free(lock);
 }
 
+/* dir/NAME made by mk (mkdir or mkfifo) */
+static void make_node(const char *name, int (*mk)(const char *, mode_t))
+{
+	char *p = t_path(dir, name);
+
+	assert_int_equal(mk(p, 0755), 0);
+	free(p);
+}
+
 static void state_files_must_be_regular_files(void **state)
 {
 	pd_diags d = PD_DIAGS_INIT;
@@ -292,28 +301,18 @@ static void state_files_must_be_regular_files(void **state)
 	/* regular state files, and unrelated entries of any kind, are fine */
 	t_write(dir, "track-1.completion.json", "{}");
 	t_write(dir, ".packetdeck/track-1.lock", "");
-	p = t_path(dir, "notes");
-	assert_int_equal(mkdir(p, 0755), 0);
-	free(p);
-	p = t_path(dir, "track-x.completion.json");
-	assert_int_equal(mkfifo(p, 0644), 0);
-	free(p);
+	make_node("notes", mkdir);
+	make_node("track-x.completion.json", mkfifo);
 	assert_int_equal(pd_state_files_check(dir, &d), 0);
 	assert_int_equal(d.count, 0);
 	/* a marker that is a directory, a checkpoint that is a FIFO, an
 	 * upstream marker that is a symlink, a failure record that is a dir */
-	p = t_path(dir, "track-2.completion.json");
-	assert_int_equal(mkdir(p, 0755), 0);
-	free(p);
-	p = t_path(dir, "track-3.checkpoint.json");
-	assert_int_equal(mkfifo(p, 0644), 0);
-	free(p);
+	make_node("track-2.completion.json", mkdir);
+	make_node("track-3.checkpoint.json", mkfifo);
 	p = t_path(dir, ".track-4-complete.json");
 	assert_int_equal(symlink("/dev/zero", p), 0);
 	free(p);
-	p = t_path(dir, ".packetdeck/track-5.failure.json");
-	assert_int_equal(mkdir(p, 0755), 0);
-	free(p);
+	make_node(".packetdeck/track-5.failure.json", mkdir);
 	assert_int_equal(pd_state_files_check(dir, &d), PD_EINVALID);
 	assert_int_equal(d.count, 4);
 	assert_true(t_has_diag(&d, NULL, "track-2.completion.json: a directory, not a regular file"));
