@@ -177,7 +177,7 @@ static pd_child *second_process(const char *root, const char *self)
 {
 	char packet[PATH_MAX + 64], state[PATH_MAX + 64], log[PATH_MAX + 128];
 	char *argv[] = {(char *)self, "packet", "--on-blocked", "wait", packet, NULL};
-	pd_spawn_options so = {argv, root, NULL, -1};
+	pd_spawn_options so = {.argv = argv, .cwd = root, .output_fd = -1};
 	pd_child *c = NULL;
 	int fd;
 

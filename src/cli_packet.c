@@ -6,9 +6,12 @@
 #include "packetdeck/exec.h"
 #include "packetdeck/gate.h"
 
+#include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char help[] =
@@ -39,6 +42,24 @@ static const char help[] =
 	"executed by another process.\n";
 
 static int stop_fd = -1;
+
+/* `packetdeck run` hands the built-in runner a pipe as fd 3, named by
+ * PACKETDECK_STATUS_FD, to hear of every checkpoint. Anything else
+ * named so is not used; the commands of tasks see neither. */
+static int status_channel(void)
+{
+	const char *v = getenv("PACKETDECK_STATUS_FD");
+	struct stat st;
+	int fd = v && strcmp(v, "3") == 0 ? 3 : -1;
+
+	unsetenv("PACKETDECK_STATUS_FD");
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode) ||
+	    (fcntl(fd, F_GETFL) & O_ACCMODE) != O_WRONLY)
+		return -1;
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	signal(SIGPIPE, SIG_IGN); /* a reader gone away is an error, not death */
+	return fd;
+}
 
 typedef struct printing {
 	bool json, tasks_only;
@@ -183,6 +204,7 @@ int cli_packet(int argc, char **argv)
 	eo.run_id = getenv("PACKETDECK_RUN_ID");
 	eo.on_event = on_event;
 	eo.ctx = &pr;
+	eo.status_fd = status_channel();
 	fflush(stdout); /* the commands write to the same stdout */
 	error = pd_exec_track(pd, (size_t)index, &eo, &res);
 	if (error < 0) {

@@ -146,7 +146,7 @@ int pd_engine_new(pd_engine **out, const pd_pktdir *pd, const pd_engine_options 
 		return pd_error_set(PD_ENOMEM, "out of memory");
 	e->pd = pd;
 	e->o = o ? *o : defaults;
-	e->journal_fd = e->log_fd = e->pidfd = -1;
+	e->journal_fd = e->log_fd = e->pidfd = e->status_fd = -1;
 	e->order = pd_dag_order(pd->dag, &e->norder);
 	e->st = ST_NEXT;
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))

@@ -10,6 +10,7 @@
 #include "packetdeck/packet.h"
 #include "packetdeck/runner.h"
 #include "packetdeck/watch.h"
+#include "text.h"
 
 typedef enum engine_state {
 	ST_NEXT,     /* pick the next track */
@@ -32,6 +33,9 @@ struct pd_engine {
 	pd_lock *run_lock, *track_lock;
 	pd_child *child;
 	int pidfd, log_fd, journal_fd;
+	int status_fd;                /* the built-in runner's checkpoints, one per line */
+	pd_lines status_lines;        /* of it, the line being received */
+	char status_buf[1024];
 	pd_watch *watch;
 	long *blocked_ids;
 	size_t nblocked;
@@ -42,8 +46,8 @@ struct pd_engine {
 	char failure[600], failure_task[PD_TASK_ID_MAX + 1];
 	char *handoff_path;
 	char last_line[256];          /* the runner's last line of output, for messages */
-	size_t last_len;              /* of the line being received */
-	char partial[256];
+	pd_lines out_lines;           /* of the output, the line being received */
+	char out_buf[255];
 };
 
 void pd_engine_emit(pd_engine *e, pd_event *ev);
@@ -56,6 +60,8 @@ void pd_engine_finish(pd_engine *e, int status);
 void pd_engine_failed(pd_engine *e, const char *task, const char *message, int status, bool record);
 void pd_engine_wait_tick(pd_engine *e, bool changed);
 void pd_engine_start_track(pd_engine *e);
+/* Read what the runner wrote: its output (to the log and on_output) and
+ * its status channel (checkpoint events). */
 void pd_engine_drain_output(pd_engine *e);
 void pd_engine_close_track(pd_engine *e);
 int pd_engine_write_handoff(pd_engine *e);

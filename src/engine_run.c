@@ -68,26 +68,92 @@ static void PD_PRINTF(2, 3) log_line(pd_engine *e, const char *fmt, ...)
 		(void)0; /* the log is for people; state lives in the marker files */
 }
 
-/* The checkpoint as it is now: remembered, so only new ones are reported. */
+/* A checkpoint not reported yet is reported (when `report`) and remembered. */
+static void checkpoint_seen(pd_engine *e, const pd_checkpoint *c, bool report)
+{
+	if (c->state != PD_FILE_OK || strcmp(c->last_completed_task, e->seen_task) == 0)
+		return;
+	if (report) {
+		pd_event ev = PD_EVENT_INIT(PD_EV_CHECKPOINT);
+
+		ev.track = cur_track(e)->id;
+		ev.task = c->last_completed_task;
+		ev.next_task = c->next_task;
+		ev.commit = c->commit;
+		pd_engine_emit(e, &ev);
+	}
+	snprintf(e->seen_task, sizeof(e->seen_task), "%s", c->last_completed_task);
+}
+
+/* The checkpoint file as it is now. Of checkpoints written faster than
+ * we look, only the last is seen: for the built-in runner, the status
+ * channel reports each one. */
 static void remember_checkpoint(pd_engine *e, bool report)
 {
 	pd_checkpoint c;
 
 	if (pd_checkpoint_read(&c, e->pd->manifest->dir, cur_track(e)->id) < 0)
 		return;
-	if (c.state == PD_FILE_OK && strcmp(c.last_completed_task, e->seen_task) != 0) {
-		if (report) {
-			pd_event ev = PD_EVENT_INIT(PD_EV_CHECKPOINT);
-
-			ev.track = cur_track(e)->id;
-			ev.task = c.last_completed_task;
-			ev.next_task = c.next_task;
-			ev.commit = c.commit;
-			pd_engine_emit(e, &ev);
-		}
-		snprintf(e->seen_task, sizeof(e->seen_task), "%s", c.last_completed_task);
-	}
+	checkpoint_seen(e, &c, report);
 	pd_checkpoint_clear(&c);
+}
+
+/* One line from the status channel: a checkpoint the runner made durable. */
+static void status_line(void *ctx, const char *line, size_t len, bool cut)
+{
+	pd_engine *e = ctx;
+	pd_checkpoint c;
+
+	if (cut) {
+		log_line(e, "ignored: a status line longer than %zu bytes", sizeof(e->status_buf));
+		return;
+	}
+	if (pd_checkpoint_parse(&c, line, len, "the runner's status line", cur_track(e)->id) < 0)
+		return;
+	if (c.state == PD_FILE_OK)
+		checkpoint_seen(e, &c, true);
+	else
+		log_line(e, "ignored: %s", c.problem ? c.problem : "a bad status line");
+	pd_checkpoint_clear(&c);
+}
+
+static void drain_status(pd_engine *e)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while (e->status_fd >= 0 && ((n = read(e->status_fd, buf, sizeof(buf))) > 0 ||
+				     (n < 0 && errno == EINTR)))
+		if (n > 0)
+			pd_lines_feed(&e->status_lines, buf, (size_t)n, status_line, e);
+}
+
+/* The built-in runner's status channel: a pipe whose write end becomes
+ * its fd 3, named in its environment. Returns the write end, or 0 when
+ * there is none (then checkpoints are only seen in their file). */
+static int open_status(pd_engine *e, char ***env)
+{
+	int p[2];
+	size_t n = 0;
+	char **more;
+
+	if (!builtin(e) || pipe2(p, O_CLOEXEC) != 0)
+		return 0;
+	while ((*env)[n])
+		n++;
+	if (!(more = realloc(*env, (n + 2) * sizeof(*more))) || !(more[n] = strdup("PACKETDECK_STATUS_FD=3"))) {
+		if (more)
+			*env = more;
+		close(p[0]);
+		close(p[1]);
+		return 0;
+	}
+	more[n + 1] = NULL;
+	*env = more;
+	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
+	e->status_fd = p[0];
+	e->status_lines = (pd_lines)PD_LINES_INIT(e->status_buf);
+	return p[1];
 }
 
 void pd_engine_close_track(pd_engine *e)
@@ -96,7 +162,9 @@ void pd_engine_close_track(pd_engine *e)
 		close(e->pidfd);
 	if (e->log_fd >= 0)
 		close(e->log_fd);
-	e->pidfd = e->log_fd = -1;
+	if (e->status_fd >= 0)
+		close(e->status_fd);
+	e->pidfd = e->log_fd = e->status_fd = -1;
 	pd_lock_release(e->track_lock);
 	e->track_lock = NULL;
 }
@@ -113,7 +181,7 @@ void pd_engine_start_track(pd_engine *e)
 	ev.runner = e->o.runner;
 	pd_engine_emit(e, &ev);
 	e->seen_task[0] = e->last_line[0] = '\0';
-	e->last_len = 0;
+	e->out_lines = (pd_lines)PD_LINES_INIT(e->out_buf);
 	remember_checkpoint(e, false);
 	/* every runner gets its worktree prepared, not only the built-in one */
 	if (!repo || pd_worktree_prepare(repo, t->worktree_path, t->branch,
@@ -150,8 +218,12 @@ void pd_engine_start_track(pd_engine *e)
 	}
 	log_line(e, "packetdeck run %s: track %ld started (runner: %s)", e->run_id, t->id,
 		 e->o.runner);
-	so = (pd_spawn_options){argv, t->worktree_path, env, -1};
-	if (pd_child_spawn(&e->child, &so) < 0) {
+	so = (pd_spawn_options){.argv = argv, .cwd = t->worktree_path, .env = env, .output_fd = -1,
+				.status_fd = open_status(e, &env)};
+	error = pd_child_spawn(&e->child, &so);
+	if (so.status_fd > 0)
+		close(so.status_fd); /* the runner holds it now: EOF when it is gone */
+	if (error < 0) {
 		log_line(e, "%s", pd_error_last());
 		pd_engine_close_track(e);
 		pd_engine_failed(e, NULL, pd_error_last(), 127, true);
@@ -167,23 +239,21 @@ done:
 	free(lock);
 }
 
-/* Keep the last complete, non-blank line of output, for failure messages. */
-static void note_lines(pd_engine *e, const char *data, size_t n)
+/* Keep the last complete, non-blank line of output, for failure messages
+ * (control characters left out). */
+static void output_line(void *ctx, const char *line, size_t len, bool cut)
 {
-	size_t i;
+	pd_engine *e = ctx;
+	char shown[sizeof(e->last_line)];
+	size_t i, k = 0;
 
-	for (i = 0; i < n; i++) {
-		char c = data[i];
-
-		if (c == '\n') {
-			e->partial[e->last_len] = '\0';
-			if (e->last_len > 0 && strspn(e->partial, " \t\r") < e->last_len)
-				memcpy(e->last_line, e->partial, e->last_len + 1);
-			e->last_len = 0;
-		} else if (e->last_len + 1 < sizeof(e->partial) && (unsigned char)c >= 0x20) {
-			e->partial[e->last_len++] = c;
-		}
-	}
+	(void)cut; /* its start is enough */
+	for (i = 0; i < len && k + 1 < sizeof(shown); i++)
+		if ((unsigned char)line[i] >= 0x20)
+			shown[k++] = line[i];
+	shown[k] = '\0';
+	if (strspn(shown, " ") < k)
+		memcpy(e->last_line, shown, k + 1);
 }
 
 void pd_engine_drain_output(pd_engine *e)
@@ -195,12 +265,13 @@ void pd_engine_drain_output(pd_engine *e)
 	while (fd >= 0 && ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))) {
 		if (n <= 0)
 			continue;
-		note_lines(e, buf, (size_t)n);
+		pd_lines_feed(&e->out_lines, buf, (size_t)n, output_line, e);
 		if (e->log_fd >= 0 && write(e->log_fd, buf, (size_t)n) < 0)
 			(void)0;
 		if (e->o.on_output)
 			e->o.on_output(e->o.ctx, cur_track(e)->id, buf, (size_t)n);
 	}
+	drain_status(e);
 }
 
 /* The runner exited: the marker decides. */
@@ -275,6 +346,8 @@ size_t pd_engine_pollfds(pd_engine *e, struct pollfd *fds, int *timeout_ms)
 	*timeout_ms = -1;
 	if (e->st == ST_RUNNING) {
 		fds[n++] = (struct pollfd){pd_child_output_fd(e->child), POLLIN, 0};
+		if (e->status_fd >= 0)
+			fds[n++] = (struct pollfd){e->status_fd, POLLIN, 0};
 		if (e->pidfd >= 0)
 			fds[n++] = (struct pollfd){e->pidfd, POLLIN, 0};
 		else
@@ -317,7 +390,8 @@ int pd_engine_handle(pd_engine *e, const struct pollfd *fds, size_t n)
 	if (e->st != ST_RUNNING)
 		return 0;
 	pd_engine_drain_output(e);
-	remember_checkpoint(e, true);
+	if (e->status_fd < 0)
+		remember_checkpoint(e, true); /* else the status channel reports them */
 	if (pd_child_wait(e->child, false, &ws) == 1) {
 		pd_engine_end_child(e);
 		track_ended(e, ws);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct exec {
@@ -101,7 +102,7 @@ static int wait_or_stop(exec *x, pd_child *c, int *ws)
 static int run_command(exec *x, const pd_task *task, size_t k, char *const *env)
 {
 	char *argv[] = {"/bin/sh", "-c", task->commands[k], NULL};
-	pd_spawn_options so = {argv, x->t->worktree_path, env, x->o->output_fd};
+	pd_spawn_options so = {.argv = argv, .cwd = x->t->worktree_path, .env = env, .output_fd = x->o->output_fd};
 	char what[64], shown[80];
 	pd_child *c = NULL;
 	int ws = 0, error;
@@ -130,22 +131,42 @@ static int run_command(exec *x, const pd_task *task, size_t k, char *const *env)
 	return 0;
 }
 
+/* Tell the status channel, if any, of a durable checkpoint. A reader gone
+ * away is no failure of the track: the file holds the truth. */
+static void tell_status(exec *x, const char *task, const char *next, const char *commit,
+			const char *when)
+{
+	char *text = x->o->status_fd >= 0 ? pd_checkpoint_text(x->t->id, task, next, commit, when) : NULL;
+	size_t len;
+
+	if (!text)
+		return;
+	len = strlen(text);
+	text[len] = '\n'; /* over the NUL: written as one line, not as a string */
+	if (write(x->o->status_fd, text, len + 1) < 0)
+		(void)0;
+	free(text);
+}
+
 /* Checkpoint after task i: HEAD made durable first, then the file. */
 static int checkpoint(exec *x, size_t i)
 {
 	pd_worktree_info w;
 	const char *next = i + 1 < x->p->ntasks ? x->p->tasks[i + 1].id : NULL;
 	pd_event e = PD_EVENT_INIT(PD_EV_CHECKPOINT);
+	char now[21];
 	int error;
 
+	pd_timestamp(now, time(NULL));
 	if ((error = pd_worktree_inspect(&w, x->t->worktree_path)) < 0 ||
 	    (error = sync_head(x, w.head)) < 0 ||
 	    (error = pd_checkpoint_write(x->pd->manifest->dir, x->t->id, x->p->tasks[i].id, next,
-					 w.head[0] ? w.head : NULL, NULL)) < 0) {
+					 w.head[0] ? w.head : NULL, now)) < 0) {
 		fail(x, x->p->tasks[i].id, 0, "cannot write the checkpoint: %s", pd_error_last());
 		pd_worktree_info_clear(&w);
 		return error;
 	}
+	tell_status(x, x->p->tasks[i].id, next, w.head[0] ? w.head : NULL, now);
 	e.task = x->p->tasks[i].id;
 	e.next_task = next;
 	e.commit = w.head;

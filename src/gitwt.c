@@ -69,7 +69,7 @@ static int git_cli(char **out, const char *const *args)
 {
 	char *argv[24];
 	char *env[] = {"GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_OPTIONAL_LOCKS=0", NULL};
-	pd_spawn_options o = {argv, NULL, env, -1};
+	pd_spawn_options o = {.argv = argv, .env = env, .output_fd = -1};
 	pd_child *c = NULL;
 	size_t n = 0, len = 0, cap = 1024;
 	char *text = malloc(cap);

@@ -235,7 +235,7 @@ static char **child_env(char *const *extra)
 _Noreturn static void child_exec(const pd_spawn_options *o, char **env, int out_w, int err_w,
 				 pid_t parent)
 {
-	int e, nul, out, err, sig;
+	int e, nul, out, err, status = -1, sig;
 	sigset_t all;
 
 	setpgid(0, 0);
@@ -248,22 +248,25 @@ _Noreturn static void child_exec(const pd_spawn_options *o, char **env, int out_
 		signal(sig, SIG_DFL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	/* move what we keep above the standard descriptors first, so that a
+	/* move what we keep above the descriptors it gets first, so that a
 	 * parent started without stdin/stdout cannot make dup2 clobber them */
 	nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	err = fcntl(err_w, F_DUPFD_CLOEXEC, 10);
 	out = fcntl(out_w, F_DUPFD_CLOEXEC, 10);
 	nul = nul >= 0 ? fcntl(nul, F_DUPFD_CLOEXEC, 10) : -1;
-	if (nul < 0 || err < 0 || out < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
-	    dup3(err, 3, O_CLOEXEC) < 0)
+	if (o->status_fd > 2 && (status = fcntl(o->status_fd, F_DUPFD_CLOEXEC, 10)) < 0)
 		goto fail;
-	close_range(4, ~0U, 0); /* nothing of ours leaks into the runner */
+	if (nul < 0 || err < 0 || out < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
+	    dup3(err, 4, O_CLOEXEC) < 0 || (status >= 0 ? dup2(status, 3) < 0 : (close(3) < 0 && errno != EBADF)))
+		goto fail;
+	err = 4;
+	close_range(5, ~0U, 0); /* nothing of ours leaks into the runner */
 	if (o->cwd && chdir(o->cwd) != 0)
 		goto fail;
 	execvpe(o->argv[0], o->argv, env);
 fail:
 	e = errno;
-	if (write(3, &e, sizeof(e)) < 0)
+	if (write(err >= 0 ? err : err_w, &e, sizeof(e)) < 0)
 		e = 0;
 	_exit(127);
 }

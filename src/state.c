@@ -177,12 +177,34 @@ int pd_marker_read(pd_marker *out, const char *packet_dir, long track)
 	return 0;
 }
 
+/* The fields of a checkpoint object, checked (out->path names it). */
+static void checkpoint_fields(pd_checkpoint *out, const cJSON *root, long track)
+{
+	const cJSON *next = pd_json_get(root, "next_task");
+	int64_t t;
+
+	out->last_completed_task = pd_json_strdup(root, "last_completed_task");
+	out->commit = pd_json_strdup(root, "commit");
+	out->timestamp = pd_json_strdup(root, "timestamp");
+	if (!pd_json_int(pd_json_get(root, "track"), 0, 2147483647, &t))
+		corrupt(&out->state, &out->problem, out->path, "\"track\" is not a track id");
+	else if ((out->track = (long)t) != track)
+		corrupt(&out->state, &out->problem, out->path, "\"track\" names another track");
+	else if (!out->last_completed_task)
+		corrupt(&out->state, &out->problem, out->path,
+			"\"last_completed_task\" is missing or not a string");
+	else if (!next || !(cJSON_IsNull(next) || cJSON_IsString(next)))
+		corrupt(&out->state, &out->problem, out->path, "\"next_task\" must be a task id or null");
+	else
+		out->state = PD_FILE_OK;
+	if (cJSON_IsString(next))
+		out->next_task = strdup(next->valuestring);
+}
+
 int pd_checkpoint_read(pd_checkpoint *out, const char *packet_dir, long track)
 {
 	char *current = pd_checkpoint_path(packet_dir, track);
 	char *legacy = track_path(packet_dir, "checkpoints/track-", track, "-checkpoint.json");
-	const cJSON *next;
-	int64_t t;
 	cJSON *root;
 
 	memset(out, 0, sizeof(*out));
@@ -194,28 +216,31 @@ int pd_checkpoint_read(pd_checkpoint *out, const char *packet_dir, long track)
 	}
 	root = read_either(current, legacy, &out->path, &out->state, &out->problem, &out->mtime);
 	if (root) {
-		next = pd_json_get(root, "next_task");
-		out->last_completed_task = pd_json_strdup(root, "last_completed_task");
-		out->commit = pd_json_strdup(root, "commit");
-		out->timestamp = pd_json_strdup(root, "timestamp");
-		if (!pd_json_int(pd_json_get(root, "track"), 0, 2147483647, &t))
-			corrupt(&out->state, &out->problem, out->path, "\"track\" is not a track id");
-		else if ((out->track = (long)t) != track)
-			corrupt(&out->state, &out->problem, out->path, "\"track\" names another track");
-		else if (!out->last_completed_task)
-			corrupt(&out->state, &out->problem, out->path,
-				"\"last_completed_task\" is missing or not a string");
-		else if (!next || !(cJSON_IsNull(next) || cJSON_IsString(next)))
-			corrupt(&out->state, &out->problem, out->path,
-				"\"next_task\" must be a task id or null");
-		else
-			out->state = PD_FILE_OK;
-		if (cJSON_IsString(next))
-			out->next_task = strdup(next->valuestring);
+		checkpoint_fields(out, root, track);
 		cJSON_Delete(root);
 	}
 	free(current);
 	free(legacy);
+	return 0;
+}
+
+int pd_checkpoint_parse(pd_checkpoint *out, const char *text, size_t len, const char *where,
+			long track)
+{
+	cJSON *root = NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->track = -1;
+	out->state = PD_FILE_CORRUPT;
+	if (!(out->path = strdup(where)))
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	if (pd_json_parse(&root, text, len, where, STATE_MAX_DEPTH) < 0)
+		out->problem = strdup(pd_error_last());
+	else if (!cJSON_IsObject(root))
+		corrupt(&out->state, &out->problem, where, "must hold a JSON object");
+	else
+		checkpoint_fields(out, root, track);
+	cJSON_Delete(root);
 	return 0;
 }
 
@@ -332,12 +357,11 @@ int pd_marker_write(const char *packet_dir, long track, const char *commit, cons
 	return error;
 }
 
-int pd_checkpoint_write(const char *packet_dir, long track, const char *last_completed_task,
-			const char *next_task, const char *commit, const char *timestamp)
+static cJSON *checkpoint_object(long track, const char *last_completed_task, const char *next_task,
+				const char *commit, const char *timestamp)
 {
-	char now[21], *path = pd_checkpoint_path(packet_dir, track);
 	cJSON *obj = cJSON_CreateObject();
-	int error;
+	char now[21];
 
 	if (obj) {
 		cJSON_AddStringToObject(obj, "format_version", "1.0.0");
@@ -348,9 +372,28 @@ int pd_checkpoint_write(const char *packet_dir, long track, const char *last_com
 					timestamp ? timestamp : pd_timestamp(now, time(NULL)));
 		add_string_or_null(obj, "next_task", next_task);
 	}
-	error = write_object(path, obj, false);
+	return obj;
+}
+
+int pd_checkpoint_write(const char *packet_dir, long track, const char *last_completed_task,
+			const char *next_task, const char *commit, const char *timestamp)
+{
+	char *path = pd_checkpoint_path(packet_dir, track);
+	int error = write_object(path, checkpoint_object(track, last_completed_task, next_task, commit,
+							 timestamp), false);
+
 	free(path);
 	return error;
+}
+
+char *pd_checkpoint_text(long track, const char *last_completed_task, const char *next_task,
+			 const char *commit, const char *timestamp)
+{
+	cJSON *obj = checkpoint_object(track, last_completed_task, next_task, commit, timestamp);
+	char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
+
+	cJSON_Delete(obj);
+	return text;
 }
 
 int pd_failure_write(const char *packet_dir, long track, const char *task, const char *message,

@@ -1,4 +1,5 @@
-/* text.c - UTF-8 validation and locating bytes by line and column.
+/* text.c - UTF-8 validation, locating bytes by line and column, and
+ * assembling lines from a stream (text.h).
  *
  * The scan is the hot path of reading many files: ASCII is checked eight
  * bytes at a time, and a line and column are computed only for the byte
@@ -99,4 +100,27 @@ int pd_text_check(const char *buf, size_t len, unsigned *line, unsigned *col, co
 		return 0;
 	pd_text_locate(buf, bad, line, col);
 	return 1;
+}
+
+void pd_lines_feed(pd_lines *l, const char *data, size_t n, pd_line_fn fn, void *ctx)
+{
+	const char *end = data + n, *nl;
+	size_t take;
+
+	while (data < end) {
+		nl = memchr(data, '\n', (size_t)(end - data));
+		take = (size_t)((nl ? nl : end) - data);
+		if (take > l->cap - l->len) {
+			take = l->cap - l->len;
+			l->cut = true;
+		}
+		memcpy(l->buf + l->len, data, take);
+		l->len += take;
+		if (!nl)
+			return;
+		fn(ctx, l->buf, l->len, l->cut);
+		l->len = 0;
+		l->cut = false;
+		data = nl + 1;
+	}
 }

@@ -1,8 +1,11 @@
 /* text.h - byte-level text checks shared by the JSON and markdown readers:
- * UTF-8 sequence validation and line:column location. Internal. */
+ * UTF-8 sequence validation and line:column location; and lines out of a
+ * stream that arrives in pieces (a runner's output, its status channel).
+ * Internal. */
 #ifndef PD_TEXT_H
 #define PD_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Length of the valid UTF-8 sequence at p (1-4), or 0 if invalid
@@ -20,5 +23,21 @@ void pd_text_locate(const char *buf, size_t offset, unsigned *line, unsigned *co
  * Returns 0 if there is none; else 1, with *line and *col (1-based,
  * counting characters) of the bad byte and *what describing it. */
 int pd_text_check(const char *buf, size_t len, unsigned *line, unsigned *col, const char **what);
+
+/* A line being received, in the caller's storage of `cap` bytes. */
+typedef struct pd_lines {
+	char *buf;
+	size_t cap, len;
+	bool cut;         /* it was longer than cap: only its start is kept */
+} pd_lines;
+
+#define PD_LINES_INIT(storage) {(storage), sizeof(storage), 0, false}
+
+/* The line (without its newline, not NUL-terminated), and whether it was
+ * cut to the storage's size. */
+typedef void (*pd_line_fn)(void *ctx, const char *line, size_t len, bool cut);
+
+/* Feed n bytes: `fn` is called for each line they complete. */
+void pd_lines_feed(pd_lines *l, const char *data, size_t n, pd_line_fn fn, void *ctx);
 
 #endif

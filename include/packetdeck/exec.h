@@ -32,9 +32,12 @@ typedef struct pd_exec_options {
 	const char *run_id;   /* PACKETDECK_RUN_ID for the commands; may be NULL */
 	pd_event_fn on_event; /* may be NULL */
 	void *ctx;
+	int status_fd;        /* -1, or each checkpoint once durable, as its line of
+				 JSON: how `packetdeck run` learns of every one, even
+				 of those that follow each other faster than it looks */
 } pd_exec_options;
 
-#define PD_EXEC_OPTIONS_INIT {false, -1, 5000, 1, NULL, NULL, NULL}
+#define PD_EXEC_OPTIONS_INIT {false, -1, 5000, 1, NULL, NULL, NULL, -1}
 
 typedef enum pd_exec_outcome {
 	PD_EXEC_COMPLETE,     /* the marker is written */

@@ -68,6 +68,12 @@ int pd_marker_read(pd_marker *out, const char *packet_dir, long track);
 int pd_checkpoint_read(pd_checkpoint *out, const char *packet_dir, long track);
 int pd_failure_read(pd_failure *out, const char *packet_dir, long track);
 
+/* A checkpoint given as text rather than read from its file (the built-in
+ * runner's notice of each checkpoint it wrote): the same checks, with
+ * `where` naming the source in problems. */
+int pd_checkpoint_parse(pd_checkpoint *out, const char *text, size_t len, const char *where,
+			long track);
+
 void pd_marker_clear(pd_marker *m);
 void pd_checkpoint_clear(pd_checkpoint *c);
 void pd_failure_clear(pd_failure *f);
@@ -78,6 +84,11 @@ int pd_checkpoint_write(const char *packet_dir, long track, const char *last_com
 			const char *next_task, const char *commit, const char *timestamp);
 int pd_failure_write(const char *packet_dir, long track, const char *task, const char *message,
 		     int exit_status, const char *timestamp);
+
+/* The checkpoint as the one line of JSON pd_checkpoint_write puts in the
+ * file (without the newline); malloc'd, NULL when out of memory. */
+char *pd_checkpoint_text(long track, const char *last_completed_task, const char *next_task,
+			 const char *commit, const char *timestamp);
 
 /* The paths (malloc'd) of a track's files, current names. */
 char *pd_marker_path(const char *packet_dir, long track);

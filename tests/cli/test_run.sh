@@ -242,4 +242,24 @@ assert [e["event"] for e in journal] == kinds
 assert out[0]["order"] == [1, 2, 3, 4] and out[-1]["completed"] == 4
 PY
 
+t_begin "every checkpoint is an event, also of tasks done while run was not looking"
+# Task 1.1 stops the run process (the runner's parent) and 1.6 continues
+# it: 1.2-1.5 are checkpointed while it cannot look at the file. They
+# also check that the status channel does not reach the commands.
+world burst
+{
+  printf '### Task 1.1: stop run\nRun: R=$(cut -d" " -f4 /proc/$PPID/stat); (sleep 20; kill -CONT $R) >/dev/null 2>&1 & kill -STOP $R\n\n'
+  for i in 2 3 4 5; do
+    printf '### Task 1.%s: fast\nRun: test ! -e /proc/$$/fd/3 && test -z "${PACKETDECK_STATUS_FD-}"\n\n' $i
+  done
+  printf '### Task 1.6: continue run\nRun: kill -CONT $(cut -d" " -f4 /proc/$PPID/stat)\n'
+} >"$D/track-1.md"
+run "$D" --json; expect_rc 0
+python3 - "$T_TMP/out" <<'PY' || t_fail "checkpoint events"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+cp = [(e["task"], e["next_task"]) for e in ev if e["event"] == "checkpoint" and e["track"] == 1]
+assert cp == [("1.%d" % i, "1.%d" % (i + 1) if i < 6 else None) for i in range(1, 7)], cp
+PY
+
 t_summary

@@ -10,11 +10,13 @@ under `strace -f`; for every rename onto a checkpoint or a marker:
     last write, and closed, all before the rename;
   - the marker is renamed with RENAME_NOREPLACE (a marker is never replaced);
   - the directory was opened and fsynced after the rename, before the write
-    is reported on stdout;
+    is reported on stdout or on the status channel (fd 3, as `packetdeck
+    run` hands it to the built-in runner), which gets each checkpoint;
   - the worktree's file system was synced (syncfs) before the file naming
     its commit was created.
 
 Exit 77 (skipped) without strace."""
+import json
 import os
 import re
 import shutil
@@ -61,12 +63,21 @@ def main():
     try:
         d, env = world(tmp)
         trace = f"{tmp}/trace"
-        r = subprocess.run(["strace", "-f", "-qq", "-s", "256", "-o", trace, "-e",
+        status_r, status_w = os.pipe()
+        env["PACKETDECK_STATUS_FD"] = "3"
+        r = subprocess.run(["sh", "-c", f'exec 3>&{status_w} {status_w}>&-; exec "$@"', "sh",
+                            "strace", "-f", "-qq", "-s", "256", "-o", trace, "-e",
                             "trace=openat,write,fsync,fdatasync,rename,renameat2,link,"
                             "unlink,unlinkat,close,syncfs", pd, "packet", f"{d}/track-1.md"],
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
+                           pass_fds=(status_w,))
+        os.close(status_w)
+        with os.fdopen(status_r) as f:
+            status = f.read().splitlines()
         if r.returncode != 0:
             fail(f"packet exited {r.returncode}: {r.stderr}")
+        if [json.loads(l)["last_completed_task"] for l in status] != ["1.1", "1.2"]:
+            fail(f"the status channel got {status!r}, not the two checkpoints")
         calls = []
         for line in open(trace):
             m = CALL.match(line)
@@ -74,7 +85,7 @@ def main():
                 calls.append((int(m[1]), m[2], m[3], m[4]))
         main_pid = calls[0][0]
         mine = [c for c in calls if c[0] == main_pid]  # the writes are the runner's own
-        checked = 0
+        checked = checkpoints = 0
         for i, (pid, name, args, ret) in enumerate(mine):
             if name not in ("rename", "renameat2") or ret != "0":
                 continue
@@ -110,12 +121,20 @@ def main():
             if "completion" in what and not (name == "renameat2" and "RENAME_NOREPLACE" in args):
                 fail(f"{what}: renamed without RENAME_NOREPLACE: {name}({args})")
             # the directory fsynced before the write is reported
-            report = next((k for k, c in enumerate(after) if c[1] == "write" and c[2].startswith("1,")),
-                          len(after))
+            report = next((k for k, c in enumerate(after) if c[1] == "write"
+                           and (c[2].startswith("1,") or c[2].startswith("3,"))), len(after))
             dfd = next((c[3] for c in after[:report] if c[1] == "openat" and "O_DIRECTORY" in c[2]
                         and f'"{os.path.dirname(dst)}"' in c[2]), None)
             if dfd is None or not any(c[1] == "fsync" and c[2] == dfd for c in after[:report]):
                 fail(f"{what}: the directory not fsynced before it was reported")
+            # a checkpoint is told on the status channel after that, not before
+            told = sum(1 for c in before if c[1] == "write" and c[2].startswith("3,"))
+            if "checkpoint" in what:
+                tell = next((k for k, c in enumerate(after) if c[1] == "write" and c[2].startswith("3,")),
+                            None)
+                if told != checkpoints or tell is None or tell < report:
+                    fail(f"{what}: not told on the status channel after it was made durable")
+                checkpoints += 1
             # the commit it names is on disk first
             if not any(c[1] == "syncfs" for c in before[:k0]):
                 fail(f"{what}: no syncfs before it was written")

@@ -2,6 +2,7 @@
  * with a line and column. */
 #include "test.h"
 #include "json.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,47 @@ static void lookups_are_case_sensitive(void **state)
 	cJSON_Delete(root);
 }
 
+typedef struct seen {
+	char lines[8][16];
+	bool cut[8];
+	size_t n;
+} seen;
+
+static void collect(void *ctx, const char *line, size_t len, bool cut)
+{
+	seen *s = ctx;
+
+	assert_true(s->n < 8);
+	snprintf(s->lines[s->n], sizeof(s->lines[0]), "%.*s", (int)len, line);
+	s->cut[s->n++] = cut;
+}
+
+static void lines_are_assembled_across_pieces_and_cut_when_long(void **state)
+{
+	char storage[6];
+	pd_lines l = PD_LINES_INIT(storage);
+	seen s = {.n = 0};
+
+	(void)state;
+	pd_lines_feed(&l, "ab", strlen("ab"), collect, &s);
+	assert_int_equal(s.n, 0); /* no newline yet */
+	pd_lines_feed(&l, "c\n\nde\nf", strlen("c\n\nde\nf"), collect, &s);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.lines[0], "abc");
+	assert_string_equal(s.lines[1], "");
+	assert_string_equal(s.lines[2], "de");
+	pd_lines_feed(&l, "ghijkl", strlen("ghijkl"), collect, &s); /* "fghijkl" outgrows 6 bytes */
+	pd_lines_feed(&l, "mn\nok\n", strlen("mn\nok\n"), collect, &s);
+	assert_int_equal(s.n, 5);
+	assert_string_equal(s.lines[3], "fghijk");
+	assert_true(s.cut[3]);
+	assert_string_equal(s.lines[4], "ok");
+	assert_false(s.cut[4] || s.cut[0] || s.cut[2]);
+	pd_lines_feed(&l, "123456\n", strlen("123456\n"), collect, &s); /* exactly the storage: whole */
+	assert_string_equal(s.lines[5], "123456");
+	assert_false(s.cut[5]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +193,7 @@ int main(void)
 		cmocka_unit_test(many_keys_use_the_sorted_check),
 		cmocka_unit_test(integers_are_checked_on_the_double),
 		cmocka_unit_test(lookups_are_case_sensitive),
+		cmocka_unit_test(lines_are_assembled_across_pieces_and_cut_when_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -146,7 +146,7 @@ static char *read_all(int fd)
 static pd_child *spawn_sh(const char *script, const char *cwd, char *const *env)
 {
 	char *argv[] = {"/bin/sh", "-c", (char *)script, NULL};
-	pd_spawn_options o = {argv, cwd, env, -1};
+	pd_spawn_options o = {.argv = argv, .cwd = cwd, .env = env, .output_fd = -1};
 	pd_child *c = NULL;
 
 	assert_int_equal(pd_child_spawn(&c, &o), 0);
@@ -236,7 +236,7 @@ static void hostile_arguments_arrive_byte_for_byte(void **state)
 {
 	const char *arg = "feat;touch pwned$(id)`id`'\"|&<>*\\ x";
 	char *argv[] = {"printf", "%s|", (char *)arg, (char *)arg, NULL};
-	pd_spawn_options o = {argv, dir, NULL, -1};
+	pd_spawn_options o = {.argv = argv, .cwd = dir, .output_fd = -1};
 	pd_child *c = NULL;
 	char *out, want[256], *pwned = t_path(dir, "pwned");
 
@@ -252,10 +252,47 @@ static void hostile_arguments_arrive_byte_for_byte(void **state)
 	pd_child_free(c);
 }
 
+/* A status fd becomes the child's fd 3 (and nothing else leaks); without
+ * one, the child has no fd 3 even when ours is open. */
+static void status_fd_becomes_fd_3(void **state)
+{
+	char *argv[] = {"/bin/sh", "-c",
+			"for f in 0 1 2 3 4 5 6 7 8 9 10 11 12; do [ -e /proc/$$/fd/$f ] && printf '%s ' $f; done; "
+			"echo; echo hello >&3", NULL};
+	pd_spawn_options o = {.argv = argv, .output_fd = -1};
+	int p[2], ws, i;
+	char buf[64] = "";
+	pd_child *c;
+	char *out;
+
+	(void)state;
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	for (i = 0; i < 2; i++) {
+		o.status_fd = i == 0 ? p[1] : 0;
+		assert_true(fcntl(3, F_GETFD) >= 0); /* ours is open either way */
+		assert_int_equal(pd_child_spawn(&c, &o), 0);
+		out = read_all(pd_child_output_fd(c));
+		assert_int_equal(pd_child_wait(c, true, &ws), 1);
+		pd_child_free(c);
+		if (i == 0) {
+			assert_string_equal(out, "0 1 2 3 \n");
+			assert_int_equal(WEXITSTATUS(ws), 0);
+			assert_int_equal(read(p[0], buf, sizeof(buf) - 1), 6);
+			assert_string_equal(buf, "hello\n");
+		} else {
+			assert_memory_equal(out, "0 1 2 \n", 7);
+			assert_int_not_equal(WEXITSTATUS(ws), 0); /* >&3 failed */
+		}
+		free(out);
+	}
+	close(p[0]);
+	close(p[1]);
+}
+
 static void a_command_that_cannot_run_is_an_error(void **state)
 {
 	char *argv[] = {"no-such-runner-xyz", NULL};
-	pd_spawn_options o = {argv, NULL, NULL, -1};
+	pd_spawn_options o = {.argv = argv, .output_fd = -1};
 	pd_child *c = NULL;
 
 	(void)state;
@@ -371,6 +408,7 @@ int main(void)
 		cmocka_unit_test(bad_templates_are_refused),
 		cmocka_unit_test_setup_teardown(child_gets_cwd_env_devnull_and_nothing_else, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(hostile_arguments_arrive_byte_for_byte, t_setup, t_teardown),
+		cmocka_unit_test(status_fd_becomes_fd_3),
 		cmocka_unit_test(a_command_that_cannot_run_is_an_error),
 		cmocka_unit_test(stop_ends_the_whole_group_even_when_term_is_ignored),
 		cmocka_unit_test(a_child_that_exits_on_term_is_not_killed),

@@ -203,6 +203,42 @@ static void writers_produce_the_seed_formats(void **state)
 	free(p);
 }
 
+static void checkpoint_text_is_the_file_line_and_parses_back(void **state)
+{
+	char *text = pd_checkpoint_text(3, "3.1", "3.2", "abc", "2026-01-05T12:30:00Z");
+	char *p = pd_checkpoint_path(dir, 3), *buf = NULL;
+	size_t len;
+	pd_checkpoint c;
+
+	(void)state;
+	assert_non_null(text);
+	assert_int_equal(pd_checkpoint_write(dir, 3, "3.1", "3.2", "abc", "2026-01-05T12:30:00Z"), 0);
+	assert_int_equal(pd_read_file(&buf, &len, p, 4096), 0);
+	assert_int_equal(len, strlen(text) + 1);
+	assert_memory_equal(buf, text, len - 1);
+	assert_int_equal(pd_checkpoint_parse(&c, text, strlen(text), "status", 3), 0);
+	assert_int_equal(c.state, PD_FILE_OK);
+	assert_string_equal(c.last_completed_task, "3.1");
+	assert_string_equal(c.next_task, "3.2");
+	assert_string_equal(c.commit, "abc");
+	pd_checkpoint_clear(&c);
+	/* the same checks as a file: another track's, or not JSON, is corrupt */
+	assert_int_equal(pd_checkpoint_parse(&c, text, strlen(text), "status", 4), 0);
+	assert_int_equal(c.state, PD_FILE_CORRUPT);
+	assert_string_equal(c.problem, "status: \"track\" names another track");
+	pd_checkpoint_clear(&c);
+	assert_int_equal(pd_checkpoint_parse(&c, text, strlen(text) - 1, "status", 3), 0);
+	assert_int_equal(c.state, PD_FILE_CORRUPT);
+	assert_non_null(strstr(c.problem, "status:"));
+	pd_checkpoint_clear(&c);
+	assert_int_equal(pd_checkpoint_parse(&c, "[1]", 3, "status", 3), 0);
+	assert_int_equal(c.state, PD_FILE_CORRUPT);
+	pd_checkpoint_clear(&c);
+	free(text);
+	free(buf);
+	free(p);
+}
+
 static void a_marker_is_never_replaced(void **state)
 {
 	pd_marker m;
@@ -337,6 +373,7 @@ int main(void)
 		T(checkpoint_problems_are_corrupt),
 		T(legacy_checkpoint_name_is_read),
 		T(writers_produce_the_seed_formats),
+		T(checkpoint_text_is_the_file_line_and_parses_back),
 		T(a_marker_is_never_replaced),
 		T(failure_record_round_trips),
 		T(lock_probe_sees_a_live_holder_only),
