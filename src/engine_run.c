@@ -175,7 +175,7 @@ void pd_engine_start_track(pd_engine *e)
 	pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_STARTED);
 	char *repo = pd_manifest_root(e->pd->manifest), **argv = NULL, **env = NULL, *lock = NULL;
 	pd_spawn_options so;
-	int error;
+	int error, status_w;
 
 	ev.track = t->id;
 	ev.runner = e->o.runner;
@@ -218,11 +218,12 @@ void pd_engine_start_track(pd_engine *e)
 	}
 	log_line(e, "packetdeck run %s: track %ld started (runner: %s)", e->run_id, t->id,
 		 e->o.runner);
+	status_w = open_status(e, &env); /* first: it may move env */
 	so = (pd_spawn_options){.argv = argv, .cwd = t->worktree_path, .env = env, .output_fd = -1,
-				.status_fd = open_status(e, &env)};
+				.status_fd = status_w};
 	error = pd_child_spawn(&e->child, &so);
-	if (so.status_fd > 0)
-		close(so.status_fd); /* the runner holds it now: EOF when it is gone */
+	if (status_w > 0)
+		close(status_w); /* the runner holds it now: EOF when it is gone */
 	if (error < 0) {
 		log_line(e, "%s", pd_error_last());
 		pd_engine_close_track(e);
