@@ -228,19 +228,27 @@ int pd_checkpoint_parse(pd_checkpoint *out, const char *text, size_t len, const 
 			long track)
 {
 	cJSON *root = NULL;
+	char *copy = NULL;
 
 	memset(out, 0, sizeof(*out));
 	out->track = -1;
 	out->state = PD_FILE_CORRUPT;
-	if (!(out->path = strdup(where)))
+	/* the JSON reader wants a NUL at len, which a line in a buffer lacks */
+	if (!(out->path = strdup(where)) || !(copy = malloc(len + 1))) {
+		free(out->path);
+		out->path = NULL;
 		return pd_error_set(PD_ENOMEM, "out of memory");
-	if (pd_json_parse(&root, text, len, where, STATE_MAX_DEPTH) < 0)
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	if (pd_json_parse(&root, copy, len, where, STATE_MAX_DEPTH) < 0)
 		out->problem = strdup(pd_error_last());
 	else if (!cJSON_IsObject(root))
 		corrupt(&out->state, &out->problem, where, "must hold a JSON object");
 	else
 		checkpoint_fields(out, root, track);
 	cJSON_Delete(root);
+	free(copy);
 	return 0;
 }
 

@@ -68,9 +68,10 @@ int pd_marker_read(pd_marker *out, const char *packet_dir, long track);
 int pd_checkpoint_read(pd_checkpoint *out, const char *packet_dir, long track);
 int pd_failure_read(pd_failure *out, const char *packet_dir, long track);
 
-/* A checkpoint given as text rather than read from its file (the built-in
- * runner's notice of each checkpoint it wrote): the same checks, with
- * `where` naming the source in problems. */
+/* A checkpoint given as text[0..len) rather than read from its file (the
+ * built-in runner's notice of each checkpoint it wrote; text need not be
+ * NUL-terminated): the same checks, with `where` naming the source in
+ * problems. Negative only on out-of-memory, with nothing to clear. */
 int pd_checkpoint_parse(pd_checkpoint *out, const char *text, size_t len, const char *where,
 			long track);
 

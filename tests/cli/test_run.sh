@@ -261,5 +261,6 @@ ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 cp = [(e["task"], e["next_task"]) for e in ev if e["event"] == "checkpoint" and e["track"] == 1]
 assert cp == [("1.%d" % i, "1.%d" % (i + 1) if i < 6 else None) for i in range(1, 7)], cp
 PY
+! grep -F "ignored:" "$D/.packetdeck/track-1.log" || t_fail "a status line was ignored"
 
 t_summary
