@@ -68,11 +68,9 @@ static void PD_PRINTF(2, 3) log_line(pd_engine *e, const char *fmt, ...)
 		(void)0; /* the log is for people; state lives in the marker files */
 }
 
-/* A checkpoint not reported yet is reported (when `report`) and remembered. */
+/* A checkpoint is reported (when `report`) and remembered. */
 static void checkpoint_seen(pd_engine *e, const pd_checkpoint *c, bool report)
 {
-	if (c->state != PD_FILE_OK || strcmp(c->last_completed_task, e->seen_task) == 0)
-		return;
 	if (report) {
 		pd_event ev = PD_EVENT_INIT(PD_EV_CHECKPOINT);
 
@@ -85,20 +83,23 @@ static void checkpoint_seen(pd_engine *e, const pd_checkpoint *c, bool report)
 	snprintf(e->seen_task, sizeof(e->seen_task), "%s", c->last_completed_task);
 }
 
-/* The checkpoint file as it is now. Of checkpoints written faster than
- * we look, only the last is seen: for the built-in runner, the status
- * channel reports each one. */
+/* The checkpoint file as it is now, if it names another task than the
+ * last one seen. Of checkpoints written faster than we look, only the last
+ * is seen, and a task done again is not seen again: the built-in runner's
+ * status channel reports each one. */
 static void remember_checkpoint(pd_engine *e, bool report)
 {
 	pd_checkpoint c;
 
 	if (pd_checkpoint_read(&c, e->pd->manifest->dir, cur_track(e)->id) < 0)
 		return;
-	checkpoint_seen(e, &c, report);
+	if (c.state == PD_FILE_OK && strcmp(c.last_completed_task, e->seen_task) != 0)
+		checkpoint_seen(e, &c, report);
 	pd_checkpoint_clear(&c);
 }
 
-/* One line from the status channel: a checkpoint the runner made durable. */
+/* One line from the status channel: a checkpoint the runner made durable
+ * (each is news, even of a task done before). */
 static void status_line(void *ctx, const char *line, size_t len, bool cut)
 {
 	pd_engine *e = ctx;

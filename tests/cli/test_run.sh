@@ -71,6 +71,19 @@ sed -i "s|^Run: echo 2.2-broken; exit 4|Run: echo 2.2 >> $TRACE|" "$D/track-2.md
 : >"$TRACE"; run "$D" --resume; expect_rc 0
 trace_is "2.2 3.1 3.2 4.1 4.2 "
 
+t_begin "run without --resume runs a track again from its first task, and reports each checkpoint again"
+world again; sed -i 's|^Run: echo 2.2 >>.*|Run: exit 4|' "$D/track-2.md"
+run "$D"; expect_rc 1
+sed -i "s|^Run: exit 4|Run: echo 2.2 >> $TRACE|" "$D/track-2.md"
+: >"$TRACE"; run "$D" --json; expect_rc 0
+trace_is "2.1 2.2 3.1 3.2 4.1 4.2 "
+python3 - "$T_TMP/out" <<'PY' || t_fail "checkpoint events"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+cp = [e["task"] for e in ev if e["event"] == "checkpoint" and e["track"] == 2]
+assert cp == ["2.1", "2.2"], cp
+PY
+
 t_begin "run --resume with a corrupt checkpoint halts with the runner's reason"
 world corrupt; printf '{"track": 1, "last_comp' >"$D/track-1.checkpoint.json"
 run "$D" --resume; expect_rc 1; trace_is ""
