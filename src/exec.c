@@ -102,7 +102,8 @@ static int wait_or_stop(exec *x, pd_child *c, int *ws)
 static int run_command(exec *x, const pd_task *task, size_t k, char *const *env)
 {
 	char *argv[] = {"/bin/sh", "-c", task->commands[k], NULL};
-	pd_spawn_options so = {.argv = argv, .cwd = x->t->worktree_path, .env = env, .output_fd = x->o->output_fd};
+	pd_spawn_options so = {.argv = argv, .cwd = x->t->worktree_path, .env = env,
+			       .output_fd = x->o->output_fd};
 	char what[64], shown[80];
 	pd_child *c = NULL;
 	int ws = 0, error;

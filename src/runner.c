@@ -257,7 +257,10 @@ _Noreturn static void child_exec(const pd_spawn_options *o, char **env, int out_
 	if (o->status_fd > 2 && (status = fcntl(o->status_fd, F_DUPFD_CLOEXEC, 10)) < 0)
 		goto fail;
 	if (nul < 0 || err < 0 || out < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
-	    dup3(err, 4, O_CLOEXEC) < 0 || (status >= 0 ? dup2(status, 3) < 0 : (close(3) < 0 && errno != EBADF)))
+	    dup3(err, 4, O_CLOEXEC) < 0)
+		goto fail;
+	/* fd 3: the status channel, or nothing */
+	if (status >= 0 ? dup2(status, 3) < 0 : (close(3) < 0 && errno != EBADF))
 		goto fail;
 	err = 4;
 	close_range(5, ~0U, 0); /* nothing of ours leaks into the runner */
