@@ -41,7 +41,8 @@ struct pd_engine {
 	size_t nblocked;
 	long wait_deadline, next_poll; /* monotonic ms */
 	char deadline_text[21];
-	char seen_task[PD_TASK_ID_MAX + 1]; /* the last checkpoint reported */
+	char seen_task[PD_TASK_ID_MAX + 1]; /* the last checkpoint seen: its task */
+	char seen_stamp[32];                /* and its timestamp */
 	int exit_status;
 	char failure[600], failure_task[PD_TASK_ID_MAX + 1];
 	char *handoff_path;

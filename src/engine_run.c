@@ -81,19 +81,23 @@ static void checkpoint_seen(pd_engine *e, const pd_checkpoint *c, bool report)
 		pd_engine_emit(e, &ev);
 	}
 	snprintf(e->seen_task, sizeof(e->seen_task), "%s", c->last_completed_task);
+	snprintf(e->seen_stamp, sizeof(e->seen_stamp), "%s", c->timestamp ? c->timestamp : "");
 }
 
-/* The checkpoint file as it is now, if it names another task than the
- * last one seen. Of checkpoints written faster than we look, only the last
- * is seen, and a task done again is not seen again: the built-in runner's
- * status channel reports each one. */
+/* The checkpoint file as it is now, if it is another than the last one
+ * seen (another task, or the same task at another time: a track done again
+ * from its start). Of checkpoints written faster than we look, only the
+ * last is seen: the built-in runner's status channel reports each one, and
+ * the file then shows the one its last line reported. */
 static void remember_checkpoint(pd_engine *e, bool report)
 {
 	pd_checkpoint c;
 
 	if (pd_checkpoint_read(&c, e->pd->manifest->dir, cur_track(e)->id) < 0)
 		return;
-	if (c.state == PD_FILE_OK && strcmp(c.last_completed_task, e->seen_task) != 0)
+	if (c.state == PD_FILE_OK && (strcmp(c.last_completed_task, e->seen_task) != 0 ||
+				      strncmp(c.timestamp ? c.timestamp : "", e->seen_stamp,
+					      sizeof(e->seen_stamp) - 1) != 0))
 		checkpoint_seen(e, &c, report);
 	pd_checkpoint_clear(&c);
 }
@@ -181,7 +185,7 @@ void pd_engine_start_track(pd_engine *e)
 	ev.track = t->id;
 	ev.runner = e->o.runner;
 	pd_engine_emit(e, &ev);
-	e->seen_task[0] = e->last_line[0] = '\0';
+	e->seen_task[0] = e->seen_stamp[0] = e->last_line[0] = '\0';
 	e->out_lines = (pd_lines)PD_LINES_INIT(e->out_buf);
 	remember_checkpoint(e, false);
 	/* every runner gets its worktree prepared, not only the built-in one */

@@ -29,6 +29,13 @@ while [ $# -gt 0 ]; do
   printf '{"format_version":"1.0.0","track":%s,"last_completed_task":"%s","commit":"%s","timestamp":"%s","next_task":%s}\n' \
     "$track" "$id" "$head" "$(now)" "$nt" >"$dir/track-$track.checkpoint.json.tmp"
   mv "$dir/track-$track.checkpoint.json.tmp" "$dir/track-$track.checkpoint.json"
+  # an agent takes minutes a task: go on once run has reported this one
+  # (it sees an agent's checkpoints in the file only), or after 10 s
+  for _ in $(seq 200); do
+    grep -q "\"event\":\"checkpoint\",\"ts\":\"[^\"]*\",\"track\":$track,\"name\":\"[^\"]*\",\"task\":\"$id\"" \
+      "$dir/.packetdeck/events.jsonl" 2>/dev/null && break
+    sleep 0.05
+  done
 done
 [ "$mode" = no-marker ] && exit 0
 printf '{"format_version":"1.0.0","status":"complete","commit":"%s","timestamp":"%s"}\n' \

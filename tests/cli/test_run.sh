@@ -133,7 +133,10 @@ run "$D"; expect_rc 0
 expect_out "notice: took over the run lock of pid 999 on box since 2026-01-05T12:00:00Z (run abc), which is no longer running"
 
 t_begin "an agent-style runner writes checkpoints and the marker itself"
-world agent; run "$D" --runner "bash $HERE/fake_agent.sh agent {packet} {track}"; expect_rc 0
+world agent
+# an old checkpoint of the same task: the agent's new one is news all the same
+printf '{"format_version":"1.0.0","track":1,"last_completed_task":"1.1","commit":null,"timestamp":"2020-01-01T00:00:00Z","next_task":"1.2"}\n' >"$D/track-1.checkpoint.json"
+run "$D" --runner "bash $HERE/fake_agent.sh agent {packet} {track}"; expect_rc 0
 [ "$(tr '\n' ' ' <"$D/agent-trace")" = "1.1 1.2 2.1 2.2 3.1 3.2 4.1 4.2 " ] || t_fail "agent trace"
 expect_out "  checkpoint: task 1.1 done at $(git -C "$W/wt-1" rev-parse HEAD~1 | cut -c1-12); next: 1.2"
 grep -q "agent: doing task 3.2" "$D/.packetdeck/track-3.log" || t_fail "log"
