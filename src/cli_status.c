@@ -43,10 +43,11 @@ static void print_text(const pd_pktdir *pd, const pd_snapshot *s, const glyphs *
 		size_t i = order[k];
 		const pd_track *t = &pd->manifest->tracks[i];
 		const pd_track_status *ts = &s->tracks[i];
+		const pd_track_files *tf = ts->files;
 		const pd_track_status *root = &s->tracks[ts->root];
 		const char *glyph = " ";
 
-		if (ts->files->marker.state == PD_FILE_CORRUPT)
+		if (tf->marker.state == PD_FILE_CORRUPT)
 			glyph = g->corrupt;
 		else if (ts->state == PD_STATE_COMPLETE)
 			glyph = g->complete;
@@ -62,15 +63,15 @@ static void print_text(const pd_pktdir *pd, const pd_snapshot *s, const glyphs *
 			printf("complete");
 			break;
 		case PD_STATE_RUNNING:
-			printf("running elsewhere, pid %ld", ts->files->lock.pid);
+			printf("running elsewhere, pid %ld", tf->lock.pid);
 			break;
 		case PD_STATE_FAILED:
-			printf("failed at task %s: %s", ts->files->failure.task ? ts->files->failure.task : "?",
-			       ts->files->failure.message ? ts->files->failure.message : "unreadable failure record");
+			printf("failed at task %s: %s", tf->failure.task ? tf->failure.task : "?",
+			       tf->failure.message ? tf->failure.message : "unreadable failure record");
 			break;
 		case PD_STATE_INTERRUPTED:
 			printf("%sinterrupted after task %s", i == s->next ? "next, " : "",
-			       ts->files->checkpoint.last_completed_task ? ts->files->checkpoint.last_completed_task
+			       tf->checkpoint.last_completed_task ? tf->checkpoint.last_completed_task
 								  : "?");
 			break;
 		case PD_STATE_READY:
@@ -82,8 +83,8 @@ static void print_text(const pd_pktdir *pd, const pd_snapshot *s, const glyphs *
 				printf(" (%s)", pd_state_name(root->state));
 			break;
 		}
-		if (ts->files->marker.state == PD_FILE_CORRUPT)
-			printf("; corrupt completion marker: %s", ts->files->marker.problem);
+		if (tf->marker.state == PD_FILE_CORRUPT)
+			printf("; corrupt completion marker: %s", tf->marker.problem);
 		printf(")\n");
 	}
 	printf("Completed: %zu/%zu\n", s->completed, s->ntracks);
@@ -114,6 +115,7 @@ static cJSON *track_json(const pd_pktdir *pd, const pd_snapshot *s, size_t i)
 {
 	const pd_track *t = &pd->manifest->tracks[i];
 	const pd_track_status *ts = &s->tracks[i];
+	const pd_track_files *tf = ts->files;
 	cJSON *o = cJSON_CreateObject(), *deps = cJSON_AddArrayToObject(o, "depends_on"), *f;
 	size_t j;
 
@@ -131,33 +133,33 @@ static cJSON *track_json(const pd_pktdir *pd, const pd_snapshot *s, size_t i)
 	cJSON_AddStringToObject(o, "worktree", t->worktree_path);
 	cJSON_AddNumberToObject(o, "tasks", (double)pd_pktdir_ntasks(pd, i));
 	cJSON_AddNumberToObject(o, "tasks_done", (double)ts->tasks_done);
-	if (ts->files->marker.state != PD_FILE_ABSENT) {
-		f = file_json(ts->files->marker.state, ts->files->marker.problem);
-		add_str(f, "commit", ts->files->marker.commit);
-		add_str(f, "timestamp", ts->files->marker.timestamp);
+	if (tf->marker.state != PD_FILE_ABSENT) {
+		f = file_json(tf->marker.state, tf->marker.problem);
+		add_str(f, "commit", tf->marker.commit);
+		add_str(f, "timestamp", tf->marker.timestamp);
 		cJSON_AddItemToObject(o, "marker", f);
 	}
-	if (ts->files->checkpoint.state != PD_FILE_ABSENT) {
-		f = file_json(ts->files->checkpoint.state, ts->files->checkpoint.problem);
-		add_str(f, "last_completed_task", ts->files->checkpoint.last_completed_task);
-		add_str(f, "next_task", ts->files->checkpoint.next_task);
-		add_str(f, "commit", ts->files->checkpoint.commit);
-		add_str(f, "timestamp", ts->files->checkpoint.timestamp);
+	if (tf->checkpoint.state != PD_FILE_ABSENT) {
+		f = file_json(tf->checkpoint.state, tf->checkpoint.problem);
+		add_str(f, "last_completed_task", tf->checkpoint.last_completed_task);
+		add_str(f, "next_task", tf->checkpoint.next_task);
+		add_str(f, "commit", tf->checkpoint.commit);
+		add_str(f, "timestamp", tf->checkpoint.timestamp);
 		cJSON_AddItemToObject(o, "checkpoint", f);
 	}
-	if (ts->files->failure.state != PD_FILE_ABSENT) {
-		f = file_json(ts->files->failure.state, ts->files->failure.problem);
-		add_str(f, "task", ts->files->failure.task);
-		add_str(f, "message", ts->files->failure.message);
-		cJSON_AddNumberToObject(f, "exit_status", ts->files->failure.exit_status);
-		add_str(f, "timestamp", ts->files->failure.timestamp);
+	if (tf->failure.state != PD_FILE_ABSENT) {
+		f = file_json(tf->failure.state, tf->failure.problem);
+		add_str(f, "task", tf->failure.task);
+		add_str(f, "message", tf->failure.message);
+		cJSON_AddNumberToObject(f, "exit_status", tf->failure.exit_status);
+		add_str(f, "timestamp", tf->failure.timestamp);
 		cJSON_AddItemToObject(o, "failure", f);
 	}
-	if (ts->files->lock.held) {
+	if (tf->lock.held) {
 		f = cJSON_AddObjectToObject(o, "lock");
-		cJSON_AddNumberToObject(f, "pid", (double)ts->files->lock.pid);
-		add_str(f, "host", ts->files->lock.host);
-		add_str(f, "since", ts->files->lock.since);
+		cJSON_AddNumberToObject(f, "pid", (double)tf->lock.pid);
+		add_str(f, "host", tf->lock.host);
+		add_str(f, "since", tf->lock.since);
 	}
 	return o;
 }

@@ -91,6 +91,13 @@ bool pd_path_within(const char *child, const char *parent)
 	return strncmp(child, parent, lp) == 0 && (child[lp] == '\0' || child[lp] == '/');
 }
 
+const char *pd_path_below(const char *path, const char *dir)
+{
+	size_t ld = strlen(dir);
+
+	return strncmp(path, dir, ld) == 0 && path[ld] == '/' && path[ld + 1] ? path + ld + 1 : NULL;
+}
+
 const char *pd_find_control(const char *s)
 {
 	for (; *s; s++)

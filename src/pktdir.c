@@ -109,7 +109,6 @@ typedef struct worker {
 static int read_packet(const pd_manifest *m, const pd_track *t, int dir_fd, pd_arena *arena,
 		       pd_packet **out, pd_diags *d)
 {
-	size_t dl = strlen(m->dir_real);
 	const char *rel;
 	char *display;
 	int error;
@@ -121,12 +120,11 @@ static int read_packet(const pd_manifest *m, const pd_track *t, int dir_fd, pd_a
 		return pd_error_set(PD_ENOMEM, "out of memory");
 	/* packet_path is inside dir_real (the manifest checked): read it
 	 * relative to the dir, one lookup step instead of a whole walk */
-	rel = dir_fd >= 0 && strncmp(t->packet_path, m->dir_real, dl) == 0 &&
-			      t->packet_path[dl] == '/'
-		      ? t->packet_path + dl + 1
-		      : t->packet_path;
-	if (rel == t->packet_path)
+	rel = dir_fd >= 0 ? pd_path_below(t->packet_path, m->dir_real) : NULL;
+	if (!rel) {
+		rel = t->packet_path;
 		dir_fd = AT_FDCWD;
+	}
 	error = arena ? pd_packet_load_in(out, arena, dir_fd, rel, display, d)
 		      : pd_packet_load_at(out, dir_fd, rel, display, d);
 	free(display);

@@ -47,17 +47,18 @@ static void plan_track(pd_step *st, const pd_pktdir *pd, const pd_snapshot *s, s
 		       bool resume)
 {
 	const pd_track_status *ts = &s->tracks[i];
-	const pd_checkpoint *c = &ts->files->checkpoint;
+	const pd_track_files *tf = ts->files;
+	const pd_checkpoint *c = &tf->checkpoint;
 	size_t ntasks = pd_pktdir_ntasks(pd, i);
 	char *deps;
 
 	st->track = i;
 	st->from_task = pd_pktdir_task_id(pd, i, 0);
-	if (ts->files->marker.state == PD_FILE_CORRUPT) {
+	if (tf->marker.state == PD_FILE_CORRUPT) {
 		st->action = PD_ACTION_HALT;
 		st->reason = say("completion marker is corrupt (%s); packetdeck never replaces a "
 				 "marker: inspect it and move it away",
-				 ts->files->marker.problem ? ts->files->marker.problem : "unreadable");
+				 tf->marker.problem ? tf->marker.problem : "unreadable");
 		return;
 	}
 	switch (ts->state) {
@@ -65,14 +66,14 @@ static void plan_track(pd_step *st, const pd_pktdir *pd, const pd_snapshot *s, s
 		st->action = PD_ACTION_SKIP;
 		st->from_task = NULL;
 		st->reason = say("complete (commit %.12s, %s)",
-				 ts->files->marker.commit ? ts->files->marker.commit : "unknown",
-				 ts->files->marker.timestamp ? ts->files->marker.timestamp : "no timestamp");
+				 tf->marker.commit ? tf->marker.commit : "unknown",
+				 tf->marker.timestamp ? tf->marker.timestamp : "no timestamp");
 		return;
 	case PD_STATE_RUNNING:
 		st->action = PD_ACTION_WAIT;
 		st->reason = say("running elsewhere (pid %ld on %s since %s): wait for its marker "
-				 "or abort", ts->files->lock.pid, ts->files->lock.host ? ts->files->lock.host : "?",
-				 ts->files->lock.since ? ts->files->lock.since : "?");
+				 "or abort", tf->lock.pid, tf->lock.host ? tf->lock.host : "?",
+				 tf->lock.since ? tf->lock.since : "?");
 		return;
 	case PD_STATE_BLOCKED:
 		if (s->tracks[ts->root].state == PD_STATE_RUNNING) {
@@ -99,9 +100,9 @@ static void plan_track(pd_step *st, const pd_pktdir *pd, const pd_snapshot *s, s
 	{
 		char *was = ts->state == PD_STATE_FAILED
 				    ? say("failed at task %s: %s",
-					  ts->files->failure.task ? ts->files->failure.task : "?",
-					  ts->files->failure.message ? ts->files->failure.message
-							      : (ts->files->failure.problem ? ts->files->failure.problem : "?"))
+					  tf->failure.task ? tf->failure.task : "?",
+					  tf->failure.message ? tf->failure.message
+							      : (tf->failure.problem ? tf->failure.problem : "?"))
 				    : say("interrupted after task %s",
 					  c->last_completed_task ? c->last_completed_task : "?");
 

@@ -82,6 +82,28 @@ char *pd_timestamp(char buf[21], time_t t)
 	return buf;
 }
 
+/* buf[0..len), NUL-terminated at len, as a JSON object; NULL with *state
+ * CORRUPT and *problem saying why (`where` names the source). */
+static cJSON *parse_object(const char *buf, size_t len, const char *where, pd_file_state *state,
+			   char **problem)
+{
+	cJSON *root = NULL;
+
+	if (pd_json_parse(&root, buf, len, where, STATE_MAX_DEPTH) < 0) {
+		*state = PD_FILE_CORRUPT;
+		*problem = strdup(pd_error_last());
+		return NULL;
+	}
+	if (!cJSON_IsObject(root)) {
+		*state = PD_FILE_CORRUPT;
+		if (asprintf(problem, "%s: must hold a JSON object", where) < 0)
+			*problem = NULL;
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
 /* Read a state file as a JSON object. Returns the object, or NULL with
  * *state ABSENT (no file) or CORRUPT (*problem says why). */
 static cJSON *read_object(const char *path, pd_file_state *state, char **problem,
@@ -89,7 +111,7 @@ static cJSON *read_object(const char *path, pd_file_state *state, char **problem
 {
 	char *buf = NULL;
 	size_t len;
-	cJSON *root = NULL;
+	cJSON *root;
 	struct stat st;
 	int error;
 
@@ -104,14 +126,7 @@ static cJSON *read_object(const char *path, pd_file_state *state, char **problem
 	}
 	if (mtime && stat(path, &st) == 0)
 		*mtime = st.st_mtim;
-	if (pd_json_parse(&root, buf, len, path, STATE_MAX_DEPTH) < 0) {
-		*problem = strdup(pd_error_last());
-	} else if (!cJSON_IsObject(root)) {
-		if (asprintf(problem, "%s: must hold a JSON object", path) < 0)
-			*problem = NULL;
-		cJSON_Delete(root);
-		root = NULL;
-	}
+	root = parse_object(buf, len, path, state, problem);
 	free(buf);
 	return root;
 }
@@ -227,7 +242,7 @@ int pd_checkpoint_read(pd_checkpoint *out, const char *packet_dir, long track)
 int pd_checkpoint_parse(pd_checkpoint *out, const char *text, size_t len, const char *where,
 			long track)
 {
-	cJSON *root = NULL;
+	cJSON *root;
 	char *copy = NULL;
 
 	memset(out, 0, sizeof(*out));
@@ -241,11 +256,7 @@ int pd_checkpoint_parse(pd_checkpoint *out, const char *text, size_t len, const 
 	}
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	if (pd_json_parse(&root, copy, len, where, STATE_MAX_DEPTH) < 0)
-		out->problem = strdup(pd_error_last());
-	else if (!cJSON_IsObject(root))
-		corrupt(&out->state, &out->problem, where, "must hold a JSON object");
-	else
+	if ((root = parse_object(copy, len, where, &out->state, &out->problem)) != NULL)
 		checkpoint_fields(out, root, track);
 	cJSON_Delete(root);
 	free(copy);

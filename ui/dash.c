@@ -7,6 +7,7 @@
 #include "dash_int.h"
 #include "../src/clock.h"
 #include "keys.h"
+#include "packetdeck/pathutil.h"
 #include "packetdeck/runner.h"
 #include "packetdeck/state.h"
 
@@ -374,9 +375,9 @@ static bool shown_packet(const dash *d, const char *name)
 {
 	const pd_manifest *m = d->pd->manifest;
 	const char *p = m->tracks[d->m.sel].packet_path;
-	size_t dl = strlen(m->dir_real);
+	const char *rel = p ? pd_path_below(p, m->dir_real) : NULL;
 
-	return p && strncmp(p, m->dir_real, dl) == 0 && p[dl] == '/' && strcmp(p + dl + 1, name) == 0;
+	return rel && strcmp(rel, name) == 0;
 }
 
 /* inotify named files: re-read the tracks they belong to. */
@@ -389,7 +390,8 @@ static void watched(dash *d)
 		long i = id >= 0 ? pd_dag_find(d->pd->dag, id) : -1;
 
 		if (!name) {
-			dash_stale(d, PD_NO_TRACK);
+			dash_stale(d, PD_NO_TRACK); /* the watch lost count: anything may have changed */
+			d->m.packet_known = false;
 		} else if (i >= 0) {
 			dash_stale(d, (size_t)i);
 		} else if (strstr(name, "run.lock")) {

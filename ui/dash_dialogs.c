@@ -123,6 +123,7 @@ bool dash_resume_menu(dash *d)
 	for (k = 0; k < d->m.norder && n < UI_DLG_MAX_LINES; k++) {
 		size_t i = d->m.order[k];
 		const pd_track_status *ts = &d->m.snap->tracks[i];
+		const pd_track_files *tf = ts->files;
 		const pd_track *t = &d->pd->manifest->tracks[i];
 
 		if (ts->state != PD_STATE_FAILED && ts->state != PD_STATE_INTERRUPTED)
@@ -130,11 +131,11 @@ bool dash_resume_menu(dash *d)
 		resumable[n++] = i;
 		ui_dialog_item(&d->dlg, "%s track %ld %-14.14s %s %-6s %s%.40s",
 			       ui_state_glyph(ts->state, d->m.ascii), t->id, t->name,
-			       ts->files->checkpoint.state == PD_FILE_OK ? "after" : "from",
-			       ts->files->checkpoint.state == PD_FILE_OK ? ts->files->checkpoint.last_completed_task : "start",
-			       ts->state == PD_STATE_FAILED && ts->files->failure.state == PD_FILE_OK ? "· " : "",
-			       ts->state == PD_STATE_FAILED && ts->files->failure.state == PD_FILE_OK
-				       ? ts->files->failure.message : "");
+			       tf->checkpoint.state == PD_FILE_OK ? "after" : "from",
+			       tf->checkpoint.state == PD_FILE_OK ? tf->checkpoint.last_completed_task : "start",
+			       ts->state == PD_STATE_FAILED && tf->failure.state == PD_FILE_OK ? "· " : "",
+			       ts->state == PD_STATE_FAILED && tf->failure.state == PD_FILE_OK
+				       ? tf->failure.message : "");
 	}
 	if (n == 0) {
 		ui_dialog_close(&d->dlg);

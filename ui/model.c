@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* strcasestr */
 #include "model.h"
 #include "canvas.h"
+#include "packetdeck/pathutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,6 @@ int ui_model_refresh(ui_model *m, const size_t *which, size_t n, bool *changed)
 	if (!any)
 		return 0;
 	m->git_known = false; /* a checkpoint may name a new commit */
-	m->packet_known = false;
 	if (m->watch) {
 		const pd_snapshot *s = m->snap;
 
@@ -101,11 +101,11 @@ const pd_packet *ui_model_packet(ui_model *m)
 	m->packet_problem = NULL;
 	if (pd_pktdir_packet(m->pd, m->sel, &m->packet, &diags) < 0) {
 		const pd_diag *d = diags.count ? &diags.items[0] : NULL;
-		const char *where = d && d->where ? d->where : "", *dir = m->pd->manifest->dir;
-		size_t dl = strlen(dir);
+		const char *where = d && d->where ? d->where : "";
+		const char *rel = pd_path_below(where, m->pd->manifest->dir);
 
-		if (strncmp(where, dir, dl) == 0 && where[dl] == '/')
-			where += dl + 1; /* the pane is narrow: the file, not its whole path */
+		if (rel)
+			where = rel; /* the pane is narrow: the file, not its whole path */
 		if (asprintf(&m->packet_problem, "%s%s%s", where, *where ? ": " : "",
 			     d ? d->message : pd_error_last()) < 0)
 			m->packet_problem = NULL;

@@ -77,9 +77,9 @@ int ui_model_refresh(ui_model *m, const size_t *which, size_t n, bool *changed);
 void ui_model_refresh_git(ui_model *m);
 
 /* The selected track's packet (task titles), read on the first call after
- * the selection changed, a state file changed, or the watch saw the packet
- * file change (dash.c); NULL with m->packet_problem set when it cannot be
- * read or no longer passes the checks. */
+ * the selection changed or the watch saw the packet file change or lost
+ * count (dash.c clears packet_known); NULL with m->packet_problem set when
+ * it cannot be read or no longer passes the checks. */
 const pd_packet *ui_model_packet(ui_model *m);
 
 /* An engine event: what runs, which task, progress. */

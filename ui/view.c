@@ -117,6 +117,7 @@ static void detail(ui_canvas *c, ui_rect r, ui_model *m, const ui_view_extra *x)
 {
 	const pd_track *t = &m->pd->manifest->tracks[m->sel];
 	const pd_track_status *ts = &m->snap->tracks[m->sel];
+	const pd_track_files *tf = ts->files;
 	pd_state st = ui_model_state(m, m->sel);
 	int y = r.y, w;
 	size_t nd, j;
@@ -147,23 +148,23 @@ static void detail(ui_canvas *c, ui_rect r, ui_model *m, const ui_view_extra *x)
 	if (st == PD_STATE_BLOCKED && ts->root != m->sel && ts->root < m->snap->ntracks)
 		ui_putf(c, r, y++, r.x, -1, UI_BLOCKED, "blocked on track %ld (%s)",
 			m->pd->manifest->tracks[ts->root].id, pd_state_name(ui_model_state(m, ts->root)));
-	if (st == PD_STATE_FAILED && ts->files->failure.state == PD_FILE_OK)
-		ui_putf(c, r, y++, r.x, -1, UI_FAILED, "failed%s%s: %s", ts->files->failure.task ? " at " : "",
-			ts->files->failure.task ? ts->files->failure.task : "", ts->files->failure.message);
+	if (st == PD_STATE_FAILED && tf->failure.state == PD_FILE_OK)
+		ui_putf(c, r, y++, r.x, -1, UI_FAILED, "failed%s%s: %s", tf->failure.task ? " at " : "",
+			tf->failure.task ? tf->failure.task : "", tf->failure.message);
 	y = tasks(c, r, y, m, m->sel, x);
-	if (ts->files->checkpoint.state == PD_FILE_OK)
+	if (tf->checkpoint.state == PD_FILE_OK)
 		ui_putf(c, r, r.y + r.h - 2, r.x, -1, UI_DIM, "checkpoint %s · %.7s · %s",
-			ts->files->checkpoint.last_completed_task,
-			ts->files->checkpoint.commit ? ts->files->checkpoint.commit : "-",
-			ts->files->checkpoint.timestamp ? ts->files->checkpoint.timestamp : "");
+			tf->checkpoint.last_completed_task,
+			tf->checkpoint.commit ? tf->checkpoint.commit : "-",
+			tf->checkpoint.timestamp ? tf->checkpoint.timestamp : "");
 	if (m->sel == m->running && m->track_started) {
 		char d[16];
 
 		ui_putf(c, r, r.y + r.h - 1, r.x, -1, UI_DIM, "elapsed %s",
 			ui_duration(d, (long)(x->now - m->track_started)));
-	} else if (ts->files->marker.state == PD_FILE_OK) {
+	} else if (tf->marker.state == PD_FILE_OK) {
 		ui_putf(c, r, r.y + r.h - 1, r.x, -1, UI_DIM, "completed %s",
-			ts->files->marker.timestamp ? ts->files->marker.timestamp : "");
+			tf->marker.timestamp ? tf->marker.timestamp : "");
 	}
 	(void)y;
 }

@@ -19,6 +19,10 @@ char *pd_path_clean(const char *path, bool *escapes);
 /* Is the clean absolute path `child` equal to or below `parent`? */
 bool pd_path_within(const char *child, const char *parent);
 
+/* The part of `path` below `dir` ("d/a/b" below "d" is "a/b"), or NULL
+ * when path is not strictly below it. */
+const char *pd_path_below(const char *path, const char *dir);
+
 /* The first control character (0x00-0x1f, 0x7f) in s, or NULL. */
 const char *pd_find_control(const char *s);
 

@@ -48,6 +48,17 @@ static void within_needs_a_component_boundary(void **state)
 	assert_true(pd_path_within("/anything", "/"));
 }
 
+static void below_is_the_part_under_the_dir(void **state)
+{
+	(void)state;
+	assert_string_equal(pd_path_below("/d/a/b", "/d"), "a/b");
+	assert_string_equal(pd_path_below("/d/x.md", "/d"), "x.md");
+	assert_null(pd_path_below("/d", "/d"));   /* not strictly below */
+	assert_null(pd_path_below("/d/", "/d"));
+	assert_null(pd_path_below("/dx/a", "/d")); /* a component boundary */
+	assert_null(pd_path_below("/e/a", "/d"));
+}
+
 static void join_adds_one_slash(void **state)
 {
 	char *j = pd_path_join("/a/", "b");
@@ -81,6 +92,7 @@ int main(void)
 		cmocka_unit_test(clean_collapses_dots_and_slashes),
 		cmocka_unit_test(clean_reports_climbing_out),
 		cmocka_unit_test(within_needs_a_component_boundary),
+		cmocka_unit_test(below_is_the_part_under_the_dir),
 		cmocka_unit_test(join_adds_one_slash),
 		cmocka_unit_test(shell_metacharacters_are_found),
 	};

@@ -203,7 +203,7 @@ static void detail_pane_reads_the_packet_again(void **state)
 	assert_non_null(ui_model_packet(&m));
 	assert_string_equal(ui_model_packet(&m)->tasks[2].title, "Check it");
 	t_write(dir, "track-4.md", "nothing to do here\n");
-	m.packet_known = false; /* as a change in the dir does */
+	m.packet_known = false; /* as the dashboard does when the watch names the file */
 	assert_int_equal(ui_canvas_init(&c, 36, 120, false), 0);
 	ui_view_draw(&c, &m, &x);
 	for (y = 0; y < 36; y++) {
