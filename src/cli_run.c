@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "dash.h"
 #include "packetdeck/engine.h"
+#include "packetdeck/preset.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,13 +25,18 @@ static const char help[] =
 	"tracks. Run it again to resume: complete tracks are skipped.\n"
 	"\n"
 	"  --runner NAME|TEMPLATE     builtin (default, or $PACKETDECK_RUNNER), claude,\n"
-	"                             codex, or an argv template (see below)\n"
+	"                             claude-slash, codex, codex-unsandboxed, or an argv\n"
+	"                             template (see below)\n"
 	"  --resume                   resume a failed or interrupted track from its\n"
 	"                             checkpoint instead of its first task\n"
 	"  --on-blocked ask|wait|abort  a track executed elsewhere or a dependency not\n"
 	"                             complete (ask; headless, ask aborts)\n"
 	"  --poll SECONDS             while waiting, look again this often (30)\n"
 	"  --wait-timeout SECONDS     give up waiting after this long (1800)\n"
+	"  --idle-timeout SECONDS     an agent with no output and no checkpoint this long\n"
+	"                             is stopped and its track fails (1800; 0: never);\n"
+	"                             its errors and reconnect attempts are not progress\n"
+	"  --track-timeout SECONDS    a track's runner is stopped after this long (0: never)\n"
 	"  --handoff ask|continue|stop  between tracks (ask; headless, ask continues);\n"
 	"                             stop writes .packetdeck/handoff.md and exits 5\n"
 	"  --json                     events as JSON lines (runner output only in logs)\n"
@@ -46,11 +52,15 @@ static const char help[] =
 	"\n"
 	"Runner templates are split into words by packetdeck, quotes honoured, and\n"
 	"run without a shell; placeholders: {packet} {packet_dir} {track} {worktree}\n"
-	"{branch} {resume} (--resume or nothing). Presets ({self} is this program):\n";
+	"{branch} {resume} (--resume or nothing) {prompt} (packetdeck's prompt for an\n"
+	"agent: the protocol with this track's paths) {git_dir} {git_common_dir} (the\n"
+	"worktree's git dirs, which a commit writes). An agent's branch must advance:\n"
+	"a marker whose commit is not on it, or a branch with no new commit, fails\n"
+	"the track. Presets, exactly ({self} is this program):\n";
 
 static const char help_end[] =
 	"Files: .packetdeck/run.lock, track-N.lock, track-N.log, track-N.failure.json,\n"
-	"events.jsonl, handoff.md.\n"
+	"track-N.start.json, events.jsonl, handoff.md.\n"
 	"\n"
 	"exit status: 0 all complete, 1 a track failed, 2 invalid input or usage,\n"
 	"3 aborted (blocked, wait timeout, signal), 4 locked by another run,\n"
@@ -59,7 +69,7 @@ static const char help_end[] =
 /* The help, with the presets' exact text from the table the engine uses. */
 static char *full_help(void)
 {
-	static const char *names[] = {"builtin", "claude", "codex"};
+	const pd_preset *p;
 	char *text = NULL;
 	size_t len = 0, i;
 	FILE *f = open_memstream(&text, &len);
@@ -67,8 +77,8 @@ static char *full_help(void)
 	if (!f)
 		return NULL;
 	fputs(help, f);
-	for (i = 0; i < sizeof(names) / sizeof(*names); i++)
-		fprintf(f, "  %-8s %s\n", names[i], pd_runner_preset(names[i]));
+	for (i = 0; (p = pd_preset_at(i)) != NULL; i++)
+		fprintf(f, "  %s: %s\n      %s\n", p->name, p->about, p->template);
 	fputs(help_end, f);
 	fclose(f);
 	return text;
@@ -123,7 +133,10 @@ static void closing(pd_engine *e, const pd_pktdir *pd, const char *dir, int stat
 				pd_engine_failure_task(e), pd_engine_failure(e));
 		else
 			fprintf(stderr, "Track %ld (%s) failed: %s\n", t->id, t->name, pd_engine_failure(e));
-		fprintf(stderr, "No later track was started. Fix it, then: packetdeck run %s --resume\n", dir);
+		if (*pd_engine_failure_hint(e))
+			fprintf(stderr, "Hint: %s\n", pd_engine_failure_hint(e));
+		fprintf(stderr, "No later track was started. %s: packetdeck run %s --resume\n",
+			*pd_engine_failure_hint(e) ? "Then" : "Fix it, then", dir);
 		break;
 	case PD_EXIT_ABORTED:
 		fprintf(stderr, "packetdeck run: aborted: %s\n", pd_engine_failure(e));
@@ -155,12 +168,14 @@ int cli_run(int argc, char **argv)
 	bool resume = false, json = false, quiet = false, no_tui = false, ascii = false;
 	const char *runner = getenv("PACKETDECK_RUNNER"), *on_blocked = "ask", *handoff = "ask";
 	const char *poll_text = "30", *timeout_text = "1800", *handoff_timeout = "30", *dir;
+	const char *idle_text = "1800", *track_text = "0";
 	const cli_opt opts[] = {{"--runner", NULL, &runner},     {"--resume", &resume, NULL},
 				{"--on-blocked", NULL, &on_blocked}, {"--poll", NULL, &poll_text},
 				{"--wait-timeout", NULL, &timeout_text}, {"--handoff", NULL, &handoff},
 				{"--json", &json, NULL},          {"--quiet", &quiet, NULL},
 				{"--no-tui", &no_tui, NULL},      {"--ascii", &ascii, NULL},
 				{"--handoff-timeout", NULL, &handoff_timeout},
+				{"--idle-timeout", NULL, &idle_text}, {"--track-timeout", NULL, &track_text},
 				{NULL, NULL, NULL}};
 	pd_engine_options eo = PD_ENGINE_OPTIONS_INIT;
 	char self[PATH_MAX];
@@ -169,7 +184,7 @@ int cli_run(int argc, char **argv)
 	pd_engine *e = NULL;
 	driver drv;
 	bool interactive;
-	long poll_s, timeout_s;
+	long poll_s, timeout_s, idle_s, track_s;
 	int status, stop_fd = -1;
 
 	{
@@ -182,12 +197,21 @@ int cli_run(int argc, char **argv)
 	}
 	poll_s = cli_seconds(poll_text);
 	timeout_s = cli_seconds(timeout_text);
+	idle_s = cli_seconds(idle_text);
+	track_s = cli_seconds(track_text);
 	if (!runner || !*runner)
 		runner = "builtin";
 	if (!one_of(on_blocked, "ask", "wait", "abort") || !one_of(handoff, "ask", "continue", "stop") ||
-	    poll_s < 1 || timeout_s < 0 || cli_seconds(handoff_timeout) < 0) {
+	    poll_s < 1 || timeout_s < 0 || cli_seconds(handoff_timeout) < 0 || idle_s < 0 || track_s < 0) {
 		fprintf(stderr, "packetdeck run: --on-blocked takes ask|wait|abort, --handoff "
-				"ask|continue|stop, --poll, --wait-timeout and --handoff-timeout whole seconds\n");
+				"ask|continue|stop, --poll, --wait-timeout, --idle-timeout, --track-timeout and "
+				"--handoff-timeout whole seconds\n");
+		return PD_EXIT_USAGE;
+	}
+	/* a runner that cannot start is said before anything is done */
+	if (pd_preset_check(runner) < 0) {
+		fprintf(stderr, "packetdeck run: --runner %s: %s\n",
+			pd_preset_find(runner) ? runner : "TEMPLATE", pd_error_last());
 		return PD_EXIT_USAGE;
 	}
 	if (!cli_load(&pd, dir, &status))
@@ -201,6 +225,8 @@ int cli_run(int argc, char **argv)
 	eo.resume = resume;
 	eo.poll_s = (unsigned)poll_s;
 	eo.wait_timeout_s = (unsigned)timeout_s;
+	eo.idle_timeout_s = (unsigned)idle_s;
+	eo.track_timeout_s = (unsigned)track_s;
 	eo.on_event = on_event;
 	eo.on_output = on_output;
 	eo.ctx = &drv;

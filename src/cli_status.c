@@ -18,7 +18,10 @@ static const char help[] =
 	"and locks say the rest). Changes nothing.\n"
 	"\n"
 	"  ✓ complete   ▶ running elsewhere   ✗ failed   → next to run\n"
-	"  ! corrupt completion marker (never counted as complete)\n"
+	"  ! corrupt completion marker, or one whose commit is not on the track's\n"
+	"    branch in its repository (never counted as complete)\n"
+	"  \"Unverified: track 1, 2\": complete by markers whose commits could not be\n"
+	"    checked (no repository found for them)\n"
 	"  a blocked track names its root cause: (blocked on 3) or (blocked on 3 (failed))\n"
 	"  while a run executes the dir: \"Run in progress: pid N on HOST since TIME\"\n"
 	"\n"
@@ -66,7 +69,8 @@ static void print_text(const pd_pktdir *pd, const pd_snapshot *s, const glyphs *
 			printf("running elsewhere, pid %ld", tf->lock.pid);
 			break;
 		case PD_STATE_FAILED:
-			printf("failed at task %s: %s", tf->failure.task ? tf->failure.task : "?",
+			printf("failed%s%s: %s", tf->failure.task ? " at task " : "",
+			       tf->failure.task ? tf->failure.task : "",
 			       tf->failure.message ? tf->failure.message : "unreadable failure record");
 			break;
 		case PD_STATE_INTERRUPTED:
@@ -84,10 +88,23 @@ static void print_text(const pd_pktdir *pd, const pd_snapshot *s, const glyphs *
 			break;
 		}
 		if (tf->marker.state == PD_FILE_CORRUPT)
-			printf("; corrupt completion marker: %s", tf->marker.problem);
+			printf("; %s: %s", tf->marker.refused ? "completion marker not backed by the branch"
+							       : "corrupt completion marker",
+			       tf->marker.problem);
+		else if (ts->state == PD_STATE_FAILED && tf->marker.state == PD_FILE_OK)
+			printf("; its completion marker is refuted by that failure");
+		if (ts->state != PD_STATE_COMPLETE && tf->checkpoint.commit_problem)
+			printf("; checkpoint: %s", tf->checkpoint.commit_problem);
 		printf(")\n");
 	}
 	printf("Completed: %zu/%zu\n", s->completed, s->ntracks);
+	/* the seed's lines stay as they are; what could not be checked is said after */
+	for (n = 0, k = 0; k < s->ntracks; k++)
+		if (s->tracks[k].state == PD_STATE_COMPLETE && s->tracks[k].files->marker.unverified)
+			printf("%s%ld", n++ ? ", " : "Unverified: track ", pd->manifest->tracks[k].id);
+	if (n)
+		printf(" (no repository found to check %s in)\n",
+		       n == 1 ? "its marker's commit" : "their markers' commits");
 	if (s->run.held)
 		printf("Run in progress: pid %ld on %s since %s\n", s->run.pid,
 		       s->run.host ? s->run.host : "?", s->run.since ? s->run.since : "?");
@@ -137,6 +154,13 @@ static cJSON *track_json(const pd_pktdir *pd, const pd_snapshot *s, size_t i)
 		f = file_json(tf->marker.state, tf->marker.problem);
 		add_str(f, "commit", tf->marker.commit);
 		add_str(f, "timestamp", tf->marker.timestamp);
+		/* verified: its commit is on the branch; false: refused or refuted;
+		 * null: no repository to look in */
+		if (tf->marker.unverified)
+			cJSON_AddNullToObject(f, "verified");
+		else
+			cJSON_AddBoolToObject(f, "verified", tf->marker.state == PD_FILE_OK &&
+								     ts->state == PD_STATE_COMPLETE);
 		cJSON_AddItemToObject(o, "marker", f);
 	}
 	if (tf->checkpoint.state != PD_FILE_ABSENT) {
@@ -145,12 +169,16 @@ static cJSON *track_json(const pd_pktdir *pd, const pd_snapshot *s, size_t i)
 		add_str(f, "next_task", tf->checkpoint.next_task);
 		add_str(f, "commit", tf->checkpoint.commit);
 		add_str(f, "timestamp", tf->checkpoint.timestamp);
+		if (tf->checkpoint.commit_problem)
+			cJSON_AddStringToObject(f, "commit_problem", tf->checkpoint.commit_problem);
 		cJSON_AddItemToObject(o, "checkpoint", f);
 	}
 	if (tf->failure.state != PD_FILE_ABSENT) {
 		f = file_json(tf->failure.state, tf->failure.problem);
 		add_str(f, "task", tf->failure.task);
 		add_str(f, "message", tf->failure.message);
+		if (tf->failure.hint)
+			cJSON_AddStringToObject(f, "hint", tf->failure.hint);
 		cJSON_AddNumberToObject(f, "exit_status", tf->failure.exit_status);
 		add_str(f, "timestamp", tf->failure.timestamp);
 		cJSON_AddItemToObject(o, "failure", f);

@@ -12,6 +12,7 @@
 #include "packetdeck/pathutil.h"
 #include "packetdeck/runner.h"
 #include "packetdeck/state.h"
+#include "packetdeck/verify.h"
 #include "packetdeck/watch.h"
 #include "engine_int.h"
 
@@ -28,31 +29,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static const struct {
-	const char *name, *template;
-} presets[] = {
-	{"builtin", "{self} packet --tasks-only {packet} {resume}"},
-	{"claude", "claude -p \"/execute-work-packet {packet} {resume}\""},
-	{"codex", "codex exec \"Execute the work packet {packet} (track {track}). Work in the git "
-		  "worktree {worktree} on branch {branch}; do its tasks in order. After each task "
-		  "passes, commit, then write {packet_dir}/track-{track}.checkpoint.json as "
-		  "{\\\"format_version\\\":\\\"1.0.0\\\",\\\"track\\\":{track},\\\"last_completed_task\\\":"
-		  "ID,\\\"commit\\\":HEAD,\\\"timestamp\\\":UTC,\\\"next_task\\\":NEXT-OR-null}. When "
-		  "all tasks are done write {packet_dir}/track-{track}.completion.json as "
-		  "{\\\"format_version\\\":\\\"1.0.0\\\",\\\"status\\\":\\\"complete\\\",\\\"commit\\\":"
-		  "HEAD,\\\"timestamp\\\":UTC}. {resume}\""},
-};
-
-const char *pd_runner_preset(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(presets) / sizeof(*presets); i++)
-		if (strcmp(presets[i].name, name) == 0)
-			return presets[i].template;
-	return NULL;
-}
 
 static const pd_track *cur_track(const pd_engine *e)
 {
@@ -110,15 +86,23 @@ static void aborted(pd_engine *e, const char *reason)
  * as an event, and the run stops. */
 void pd_engine_failed(pd_engine *e, const char *task, const char *message, int status, bool record)
 {
+	pd_engine_failed_hint(e, task, message, NULL, status, record);
+}
+
+void pd_engine_failed_hint(pd_engine *e, const char *task, const char *message, const char *hint,
+			   int status, bool record)
+{
 	pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_FAILED);
 
 	if (record)
-		pd_failure_write(e->pd->manifest->dir, cur_track(e)->id, task, message, status, NULL);
+		pd_failure_write(e->pd->manifest->dir, cur_track(e)->id, task, message, hint, status, NULL);
 	snprintf(e->failure_task, sizeof(e->failure_task), "%s", task ? task : "");
 	snprintf(e->failure, sizeof(e->failure), "%s", message);
+	snprintf(e->failure_hint, sizeof(e->failure_hint), "%s", hint ? hint : "");
 	ev.track = cur_track(e)->id;
 	ev.task = task;
 	ev.message = message;
+	ev.hint = hint && *hint ? hint : NULL;
 	ev.exit_status = status;
 	pd_engine_emit(e, &ev);
 	pd_engine_finish(e, 1);
@@ -148,6 +132,7 @@ int pd_engine_new(pd_engine **out, const pd_pktdir *pd, const pd_engine_options 
 	e->o = o ? *o : defaults;
 	e->journal_fd = e->log_fd = e->pidfd = e->status_fd = -1;
 	e->order = pd_dag_order(pd->dag, &e->norder);
+	e->preset = pd_preset_find(e->o.runner);
 	e->st = ST_NEXT;
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		for (i = 0; i < sizeof(rnd); i++)
@@ -210,9 +195,10 @@ int pd_engine_start(pd_engine *e)
 		return error;
 	for (i = 0; i < e->pd->manifest->ntracks; i++) {
 		pd_marker m;
+		bool complete;
 
-		if (pd_marker_read(&m, e->pd->manifest->dir, e->pd->manifest->tracks[i].id) == 0 &&
-		    m.state == PD_FILE_OK)
+		if (pd_track_verified(e->pd->verifier, e->pd->manifest, &e->pd->manifest->tracks[i], &m,
+				      &complete) == 0 && complete)
 			e->completed++;
 		pd_marker_clear(&m);
 	}
@@ -296,6 +282,11 @@ const char *pd_engine_failure(const pd_engine *e)
 	return e->failure;
 }
 
+const char *pd_engine_failure_hint(const pd_engine *e)
+{
+	return e->failure_hint;
+}
+
 const char *pd_engine_failure_task(const pd_engine *e)
 {
 	return e->failure_task;
@@ -320,7 +311,8 @@ static bool still_blocked(pd_engine *e)
 	e->blocked_ids = NULL;
 	e->nblocked = 0;
 	/* completed meanwhile (by whoever held it): not blocked, it is skipped */
-	done = pd_marker_read(&m, e->pd->manifest->dir, t->id) == 0 && m.state == PD_FILE_OK;
+	if (pd_track_verified(e->pd->verifier, e->pd->manifest, t, &m, &done) < 0)
+		done = false;
 	pd_marker_clear(&m);
 	if (done) {
 		free(lock);
@@ -344,6 +336,7 @@ void pd_engine_advance(pd_engine *e)
 	while (e->st == ST_NEXT) {
 		const pd_track *t;
 		pd_marker m;
+		bool complete;
 
 		if (e->k >= e->norder) {
 			pd_engine_finish(e, 0);
@@ -351,8 +344,12 @@ void pd_engine_advance(pd_engine *e)
 		}
 		e->cur = e->order[e->k];
 		t = cur_track(e);
-		pd_marker_read(&m, e->pd->manifest->dir, t->id);
-		if (m.state == PD_FILE_OK) {
+		if (pd_track_verified(e->pd->verifier, e->pd->manifest, t, &m, &complete) < 0) {
+			pd_marker_clear(&m);
+			pd_engine_failed(e, NULL, pd_error_last(), 0, false);
+			return;
+		}
+		if (complete) {
 			pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_SKIPPED);
 
 			ev.track = t->id;
@@ -366,8 +363,10 @@ void pd_engine_advance(pd_engine *e)
 		if (m.state == PD_FILE_CORRUPT) {
 			char msg[600];
 
-			snprintf(msg, sizeof(msg), "corrupt completion marker (%s); packetdeck never "
+			snprintf(msg, sizeof(msg), "%s (%s); packetdeck never "
 						   "replaces a marker: inspect it and move it away",
+				 m.refused ? "completion marker not backed by the branch"
+					   : "corrupt completion marker",
 				 m.problem ? m.problem : "unreadable");
 			pd_marker_clear(&m);
 			pd_engine_failed(e, NULL, msg, 0, false);
@@ -500,6 +499,8 @@ void pd_engine_free(pd_engine *e)
 	pd_watch_free(e->watch);
 	if (e->journal_fd >= 0)
 		close(e->journal_fd);
+	pd_agent_stream_free(e->stream);
+	free(e->agent_buf);
 	free(e->blocked_ids);
 	free(e->state_dir);
 	free(e->handoff_path);

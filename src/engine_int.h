@@ -7,7 +7,9 @@
 #include "packetdeck/engine.h"
 #include "packetdeck/gate.h"
 #include "packetdeck/lock.h"
+#include "packetdeck/agentstream.h"
 #include "packetdeck/packet.h"
+#include "packetdeck/preset.h"
 #include "packetdeck/runner.h"
 #include "packetdeck/watch.h"
 #include "text.h"
@@ -44,11 +46,17 @@ struct pd_engine {
 	char seen_task[PD_TASK_ID_MAX + 1]; /* the last checkpoint seen: its task */
 	char seen_stamp[32];                /* and its timestamp */
 	int exit_status;
-	char failure[600], failure_task[PD_TASK_ID_MAX + 1];
+	char failure[1200], failure_task[PD_TASK_ID_MAX + 1], failure_hint[600];
 	char *handoff_path;
 	char last_line[256];          /* the runner's last line of output, for messages */
 	pd_lines out_lines;           /* of the output, the line being received */
 	char out_buf[255];
+	const pd_preset *preset;      /* the runner's preset; NULL: a template of the user's */
+	pd_agent_stream *stream;      /* an agent's output, read line by line */
+	char *agent_buf;              /* its line storage: stream lines are long */
+	pd_lines agent_lines;
+	long started_ms, progress_ms; /* monotonic: the runner's start, its last progress */
+	char stopped_why[200];        /* why the engine stopped the runner ("" if it did not) */
 };
 
 void pd_engine_emit(pd_engine *e, pd_event *ev);
@@ -59,6 +67,8 @@ void pd_engine_end_child(pd_engine *e);
 void pd_engine_advance(pd_engine *e);
 void pd_engine_finish(pd_engine *e, int status);
 void pd_engine_failed(pd_engine *e, const char *task, const char *message, int status, bool record);
+void pd_engine_failed_hint(pd_engine *e, const char *task, const char *message, const char *hint,
+			   int status, bool record);
 void pd_engine_wait_tick(pd_engine *e, bool changed);
 void pd_engine_start_track(pd_engine *e);
 /* Read what the runner wrote: its output (to the log and on_output) and

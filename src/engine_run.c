@@ -1,12 +1,16 @@
 /* engine_run.c - the engine's running track: start its runner, stream its
- * output to the log, turn checkpoint files into events, judge its exit. */
+ * output to the log (and an agent's through its stream reader), turn
+ * checkpoint files into events, stop a runner past its timeouts, judge its
+ * exit (verify.h; explain.h says why an agent's track failed). */
 #define _GNU_SOURCE /* asprintf */
 #include "engine_int.h"
 #include "clock.h"
 #include "packetdeck/exec.h"
+#include "packetdeck/explain.h"
 #include "packetdeck/gitwt.h"
 #include "packetdeck/pathutil.h"
 #include "packetdeck/state.h"
+#include "packetdeck/verify.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -26,28 +30,75 @@ static const pd_track *cur_track(const pd_engine *e)
 
 static bool builtin(const pd_engine *e)
 {
-	return strcmp(e->o.runner, "builtin") == 0;
+	return e->preset && e->preset->builtin;
 }
 
-/* The runner's argv for the current track. */
-static int runner_argv(pd_engine *e, char ***argv)
+/* Does this attempt resume the track at its checkpoint? */
+static bool resuming(const pd_engine *e)
+{
+	return e->o.resume && cur_track(e)->id != e->o.restart_track;
+}
+
+/* The runner's argv for the current track, whose worktree is `w`. */
+static int runner_argv(pd_engine *e, const pd_worktree_info *w, char ***argv)
 {
 	const pd_track *t = cur_track(e);
-	const char *template = pd_runner_preset(e->o.runner);
-	char id[24];
-	pd_template_var vars[] = {
-		{"packet", t->packet_path},
-		{"packet_dir", e->pd->manifest->dir_real},
-		{"track", id},
-		{"worktree", t->worktree_path},
-		{"branch", t->branch},
-		{"resume", e->o.resume && t->id != e->o.restart_track ? "--resume" : ""},
-		{"self", e->o.self_exe ? e->o.self_exe : "packetdeck"},
-	};
+	char id[24], *prompt = NULL;
+	pd_checkpoint c;
+	int error;
 
-	snprintf(id, sizeof(id), "%ld", t->id);
-	return pd_template_expand(argv, template ? template : e->o.runner, vars,
-				  sizeof(vars) / sizeof(*vars));
+	/* where an agent starts: the checkpoint's next task when resuming */
+	memset(&c, 0, sizeof(c));
+	if (!builtin(e) && resuming(e))
+		pd_checkpoint_read(&c, e->pd->manifest->dir, t->id);
+	if (!builtin(e) &&
+	    !(prompt = pd_agent_prompt(e->pd, e->cur, c.state == PD_FILE_OK ? (c.next_task ? c.next_task : "")
+									   : NULL))) {
+		pd_checkpoint_clear(&c);
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	}
+	{
+		pd_template_var vars[] = {
+			{"packet", t->packet_path},
+			{"packet_dir", e->pd->manifest->dir_real},
+			{"track", id},
+			{"worktree", t->worktree_path},
+			{"branch", t->branch},
+			{"resume", resuming(e) ? "--resume" : ""},
+			{"prompt", prompt ? prompt : ""},
+			{"git_dir", w->git_dir ? w->git_dir : t->worktree_path},
+			{"git_common_dir", w->common_dir ? w->common_dir : t->worktree_path},
+			{"self", e->o.self_exe ? e->o.self_exe : "packetdeck"},
+		};
+
+		snprintf(id, sizeof(id), "%ld", t->id);
+		error = pd_template_expand(argv, e->preset ? e->preset->template : e->o.runner, vars,
+					   sizeof(vars) / sizeof(*vars));
+	}
+	pd_checkpoint_clear(&c);
+	free(prompt);
+	return error;
+}
+
+/* Record where the branch is as the track starts (`head`), for the check
+ * that an agent's branch advanced. A resumed track keeps the start of the
+ * attempt it resumes: its earlier commits count. */
+static int record_start(pd_engine *e, const char *head)
+{
+	const pd_track *t = cur_track(e);
+	pd_start st;
+	pd_checkpoint c;
+	bool keep = false;
+
+	if (resuming(e) && pd_checkpoint_read(&c, e->pd->manifest->dir, t->id) == 0) {
+		keep = c.state == PD_FILE_OK && pd_start_read(&st, e->pd->manifest->dir, t->id) == 0 &&
+		       st.state == PD_FILE_OK && strcmp(st.branch, t->branch) == 0;
+		if (c.state == PD_FILE_OK)
+			pd_start_clear(&st);
+		pd_checkpoint_clear(&c);
+	}
+	return keep ? 0 : pd_start_write(e->pd->manifest->dir, t->id, t->branch, *head ? head : NULL,
+					e->o.runner);
 }
 
 /* "=== TIMESTAMP what ===" into the track's log. */
@@ -80,6 +131,7 @@ static void checkpoint_seen(pd_engine *e, const pd_checkpoint *c, bool report)
 		ev.commit = c->commit;
 		pd_engine_emit(e, &ev);
 	}
+	e->progress_ms = pd_now_ms();
 	snprintf(e->seen_task, sizeof(e->seen_task), "%s", c->last_completed_task);
 	snprintf(e->seen_stamp, sizeof(e->seen_stamp), "%s", c->timestamp ? c->timestamp : "");
 }
@@ -174,24 +226,35 @@ void pd_engine_close_track(pd_engine *e)
 	e->track_lock = NULL;
 }
 
+/* An agent's output is read by its stream reader, in lines of up to this. */
+#define AGENT_LINE_MAX (1u << 20)
+
 void pd_engine_start_track(pd_engine *e)
 {
 	const pd_track *t = cur_track(e);
 	pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_STARTED);
 	char *repo = pd_manifest_root(e->pd->manifest), **argv = NULL, **env = NULL, *lock = NULL;
+	/* a Claude Code session's marker: claude refuses to start inside one */
+	char *const unset[] = {"CLAUDECODE", NULL};
+	pd_worktree_info w;
 	pd_spawn_options so;
 	int error, status_w;
 
+	memset(&w, 0, sizeof(w));
 	ev.track = t->id;
 	ev.runner = e->o.runner;
 	pd_engine_emit(e, &ev);
-	e->seen_task[0] = e->seen_stamp[0] = e->last_line[0] = '\0';
+	e->seen_task[0] = e->seen_stamp[0] = e->last_line[0] = e->stopped_why[0] = '\0';
 	e->out_lines = (pd_lines)PD_LINES_INIT(e->out_buf);
 	remember_checkpoint(e, false);
 	/* every runner gets its worktree prepared, not only the built-in one */
 	if (!repo || pd_worktree_prepare(repo, t->worktree_path, t->branch,
-					 e->pd->manifest->shared_setup_commit, NULL) < 0) {
+					 e->pd->manifest->shared_setup_commit, &w) < 0) {
 		pd_engine_failed(e, NULL, repo ? pd_error_last() : "out of memory", 0, true);
+		goto done;
+	}
+	if (record_start(e, w.head) < 0) {
+		pd_engine_failed(e, NULL, pd_error_last(), 0, true);
 		goto done;
 	}
 	if (!builtin(e)) {
@@ -204,8 +267,20 @@ void pd_engine_start_track(pd_engine *e)
 			pd_engine_failed(e, NULL, pd_error_last(), 0, false);
 			goto done;
 		}
+		/* and read what it says */
+		if (!e->agent_buf && !(e->agent_buf = malloc(AGENT_LINE_MAX))) {
+			pd_engine_failed(e, NULL, "out of memory", 0, false);
+			goto done;
+		}
+		e->agent_lines = (pd_lines){e->agent_buf, AGENT_LINE_MAX, 0, false};
+		pd_agent_stream_free(e->stream);
+		e->stream = NULL;
+		if (pd_agent_stream_new(&e->stream, e->preset ? e->preset->stream : PD_AGENT_AUTO) < 0) {
+			pd_engine_failed(e, NULL, pd_error_last(), 0, false);
+			goto done;
+		}
 	}
-	if ((error = runner_argv(e, &argv)) < 0 || !(env = pd_track_env(e->pd->manifest, t, e->run_id, NULL))) {
+	if ((error = runner_argv(e, &w, &argv)) < 0 || !(env = pd_track_env(e->pd->manifest, t, e->run_id, NULL))) {
 		pd_engine_failed(e, NULL, error < 0 ? pd_error_last() : "out of memory", 0, false);
 		goto done;
 	}
@@ -222,27 +297,48 @@ void pd_engine_start_track(pd_engine *e)
 		}
 	}
 	log_line(e, "packetdeck run %s: track %ld started (runner: %s)", e->run_id, t->id,
-		 e->o.runner);
+		 e->preset ? e->preset->name : e->o.runner);
 	status_w = open_status(e, &env); /* first: it may move env */
-	so = (pd_spawn_options){.argv = argv, .cwd = t->worktree_path, .env = env, .output_fd = -1,
-				.status_fd = status_w};
+	so = (pd_spawn_options){.argv = argv, .cwd = t->worktree_path, .env = env, .unset = unset,
+				.output_fd = -1, .status_fd = status_w};
 	error = pd_child_spawn(&e->child, &so);
 	if (status_w > 0)
 		close(status_w); /* the runner holds it now: EOF when it is gone */
 	if (error < 0) {
-		log_line(e, "%s", pd_error_last());
+		char msg[600];
+
+		/* a program that is not there says how to get it */
+		snprintf(msg, sizeof(msg), "%s", pd_error_last());
+		if (pd_preset_check(e->o.runner) == PD_ENOTFOUND)
+			snprintf(msg, sizeof(msg), "%s", pd_error_last());
+		log_line(e, "%s", msg);
 		pd_engine_close_track(e);
-		pd_engine_failed(e, NULL, pd_error_last(), 127, true);
+		pd_engine_failed(e, NULL, msg, 127, true);
 		goto done;
 	}
 	e->pidfd = (int)syscall(SYS_pidfd_open, pd_child_pid(e->child), 0);
 	pd_watch_drain(e->watch); /* what happened before this track is not its news */
+	e->started_ms = e->progress_ms = pd_now_ms();
 	e->st = ST_RUNNING;
 done:
+	pd_worktree_info_clear(&w);
 	pd_argv_free(argv);
 	pd_argv_free(env);
 	free(repo);
 	free(lock);
+}
+
+/* One line of an agent's output, through its stream reader: what is not
+ * an error (a reconnect, a retry) is progress. */
+static void agent_line(void *ctx, const char *line, size_t len, bool cut)
+{
+	pd_engine *e = ctx;
+	pd_agent_activity act;
+
+	if (pd_agent_stream_feed(e->stream, line, len, cut, time(NULL), &act) < 0)
+		return;
+	if (act.kind != PD_ACT_ERROR && (len > 0 || cut))
+		e->progress_ms = pd_now_ms();
 }
 
 /* Keep the last complete, non-blank line of output, for failure messages
@@ -272,6 +368,10 @@ void pd_engine_drain_output(pd_engine *e)
 		if (n <= 0)
 			continue;
 		pd_lines_feed(&e->out_lines, buf, (size_t)n, output_line, e);
+		if (e->stream)
+			pd_lines_feed(&e->agent_lines, buf, (size_t)n, agent_line, e);
+		else
+			e->progress_ms = pd_now_ms();
 		if (e->log_fd >= 0 && write(e->log_fd, buf, (size_t)n) < 0)
 			(void)0;
 		if (e->o.on_output)
@@ -280,52 +380,84 @@ void pd_engine_drain_output(pd_engine *e)
 	drain_status(e);
 }
 
-/* The runner exited: the marker decides. */
+/* The track is complete: say so, and suggest a handoff or go on. */
+static void completed(pd_engine *e, const pd_marker *m)
+{
+	pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_COMPLETED);
+
+	e->completed++;
+	ev.track = cur_track(e)->id;
+	ev.commit = m->commit;
+	pd_engine_emit(e, &ev);
+	if (e->k + 1 < e->norder && e->completed < e->pd->manifest->ntracks) {
+		pd_event h = PD_EVENT_INIT(PD_EV_HANDOFF_SUGGESTED);
+
+		h.completed = e->completed;
+		h.total = e->pd->manifest->ntracks;
+		pd_engine_emit(e, &h);
+		e->st = ST_HANDOFF;
+	} else {
+		e->k++;
+		e->st = ST_NEXT;
+		pd_engine_advance(e);
+	}
+}
+
+/* An agent claims completion: its branch must have advanced since the
+ * track started. Returns true if it did (or there is nothing to check
+ * against); else fails the track, the failure record refuting the marker. */
+static bool advanced(pd_engine *e)
+{
+	const pd_track *t = cur_track(e);
+	char msg[600];
+	pd_start st;
+	bool moved = true;
+
+	if (pd_start_read(&st, e->pd->manifest->dir, t->id) < 0 || st.state != PD_FILE_OK ||
+	    pd_verify_advanced(e->pd->verifier, t, st.commit, &moved) < 0)
+		moved = true; /* no record or no repository: nothing to hold it to */
+	if (!moved) {
+		snprintf(msg, sizeof(msg), "track %ld claims completion but branch %s has no commit since "
+					   "it started at %.7s",
+			 t->id, t->branch, st.commit ? st.commit : "(no commit)");
+		pd_engine_failed_hint(e, NULL, msg,
+				      "the agent must commit its work before it writes the marker; packetdeck "
+				      "never touches the marker: run the track again",
+				      0, true);
+	}
+	pd_start_clear(&st);
+	return moved;
+}
+
+/* The runner exited: the marker decides, verified. */
 static void track_ended(pd_engine *e, int ws)
 {
 	const pd_track *t = cur_track(e);
-	char how[64], msg[600];
+	char how[64], msg[1200], hint[600], *log = NULL;
 	pd_marker m;
+	pd_failure f;
+	bool complete = false, refuted = false;
 
 	remember_checkpoint(e, true);
 	log_line(e, "runner ended: %s", pd_wait_status_text(ws, how));
 	pd_engine_close_track(e);
-	pd_marker_read(&m, e->pd->manifest->dir, t->id);
-	if (m.state == PD_FILE_OK) {
-		pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_COMPLETED);
-
-		e->completed++;
-		ev.track = t->id;
-		ev.commit = m.commit;
-		pd_engine_emit(e, &ev);
+	if (pd_track_verified(e->pd->verifier, e->pd->manifest, t, &m, &complete) < 0) {
 		pd_marker_clear(&m);
-		if (e->k + 1 < e->norder && e->completed < e->pd->manifest->ntracks) {
-			pd_event h = PD_EVENT_INIT(PD_EV_HANDOFF_SUGGESTED);
-
-			h.completed = e->completed;
-			h.total = e->pd->manifest->ntracks;
-			pd_engine_emit(e, &h);
-			e->st = ST_HANDOFF;
-		} else {
-			e->k++;
-			e->st = ST_NEXT;
-			pd_engine_advance(e);
-		}
+		pd_engine_failed(e, NULL, pd_error_last(), 0, false);
 		return;
 	}
-	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) {
-		snprintf(msg, sizeof(msg), "the runner exited 0 without a valid %s (protocol "
-					   "violation: re-run the track)%s%s",
-			 "completion marker", m.problem ? ": " : "", m.problem ? m.problem : "");
+	refuted = m.state == PD_FILE_OK && !complete;
+	if (complete) {
+		/* the marker is the truth, also of a runner stopped as it lingered */
+		if (builtin(e) || advanced(e))
+			completed(e, &m);
 		pd_marker_clear(&m);
-		pd_engine_failed(e, NULL, msg, 0, true);
 		return;
 	}
-	pd_marker_clear(&m);
-	if (builtin(e) && WIFEXITED(ws) && WEXITSTATUS(ws) == 1) {
+	if (builtin(e) && WIFEXITED(ws) && WEXITSTATUS(ws) == 1 &&
+	    pd_failure_read(&f, e->pd->manifest->dir, t->id) == 0) {
 		/* the built-in runner leaves its own failure record: report it */
-		pd_failure f;
-		bool mine = pd_failure_read(&f, e->pd->manifest->dir, t->id) == 0 && f.state == PD_FILE_OK;
+		bool mine = f.state == PD_FILE_OK;
 
 		if (mine) {
 			snprintf(msg, sizeof(msg), "%s", f.message);
@@ -333,16 +465,81 @@ static void track_ended(pd_engine *e, int ws)
 		}
 		pd_failure_clear(&f);
 		if (mine) {
+			pd_marker_clear(&m);
 			pd_engine_failed(e, how[0] ? how : NULL, msg, 1, false);
 			return;
 		}
 	}
-	if (e->last_line[0])
-		snprintf(msg, sizeof(msg), "the runner failed (%s): %s (the whole output: %s/track-%ld.log)",
-			 pd_wait_status_text(ws, how), e->last_line, e->state_dir, t->id);
+	hint[0] = '\0';
+	if (e->stopped_why[0]) {
+		snprintf(msg, sizeof(msg), "%s", e->stopped_why);
+	} else if (builtin(e)) {
+		if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+			snprintf(msg, sizeof(msg), "the runner exited 0 without a valid completion marker "
+						   "(protocol violation: re-run the track)%s%s",
+				 m.problem ? ": " : "", m.problem ? m.problem : "");
+		else if (e->last_line[0])
+			snprintf(msg, sizeof(msg), "the runner failed (%s): %s (the whole output: %s/track-%ld.log)",
+				 pd_wait_status_text(ws, how), e->last_line, e->state_dir, t->id);
+		else
+			snprintf(msg, sizeof(msg), "the runner failed (%s) without output",
+				 pd_wait_status_text(ws, how));
+	} else {
+		pd_explain_input in = {e->o.runner, e->preset, e->stream ? pd_agent_stream_summary(e->stream) : NULL,
+				       ws, &m, refuted, NULL};
+
+		log = pd_state_file(e->pd->manifest->dir, t->id, "log");
+		in.log_path = log;
+		pd_explain_failure(&in, msg, sizeof(msg), hint, sizeof(hint));
+	}
+	pd_marker_clear(&m);
+	free(log);
+	pd_engine_failed_hint(e, NULL, msg, hint, WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws), true);
+}
+
+/* The runner's deadlines (monotonic ms; 0: none): no progress, the whole track. */
+static long idle_deadline(const pd_engine *e)
+{
+	return builtin(e) || !e->o.idle_timeout_s ? 0 : e->progress_ms + (long)e->o.idle_timeout_s * 1000L;
+}
+
+static long track_deadline(const pd_engine *e)
+{
+	return e->o.track_timeout_s ? e->started_ms + (long)e->o.track_timeout_s * 1000L : 0;
+}
+
+/* "1h30m", "25m00s", "40s" */
+static const char *span(char buf[32], unsigned s)
+{
+	if (s >= 3600)
+		snprintf(buf, 32, "%uh%02um", s / 3600, s / 60 % 60);
+	else if (s >= 60)
+		snprintf(buf, 32, "%um%02us", s / 60, s % 60);
 	else
-		snprintf(msg, sizeof(msg), "the runner failed (%s) without output", pd_wait_status_text(ws, how));
-	pd_engine_failed(e, NULL, msg, WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws), true);
+		snprintf(buf, 32, "%us", s);
+	return buf;
+}
+
+/* Past a deadline: stop the runner's group and say why (the exit is then
+ * judged as usual, and fails with that reason). */
+static void check_deadlines(pd_engine *e)
+{
+	long now = pd_now_ms(), idle = idle_deadline(e), whole = track_deadline(e);
+	const pd_agent_summary *said = e->stream ? pd_agent_stream_summary(e->stream) : NULL;
+	char a[32];
+
+	if (whole && now >= whole)
+		snprintf(e->stopped_why, sizeof(e->stopped_why), "stopped after --track-timeout %s",
+			 span(a, e->o.track_timeout_s));
+	else if (idle && now >= idle)
+		snprintf(e->stopped_why, sizeof(e->stopped_why),
+			 "stopped after %s without progress (--idle-timeout: no output, no checkpoint%s%.100s)",
+			 span(a, e->o.idle_timeout_s), said && said->last_error ? "; last error: " : "",
+			 said && said->last_error ? said->last_error : "");
+	else
+		return;
+	log_line(e, "%s", e->stopped_why);
+	pd_child_stop(e->child, e->o.grace_ms);
 }
 
 size_t pd_engine_pollfds(pd_engine *e, struct pollfd *fds, int *timeout_ms)
@@ -362,6 +559,16 @@ size_t pd_engine_pollfds(pd_engine *e, struct pollfd *fds, int *timeout_ms)
 			fds[n++] = (struct pollfd){pd_watch_fd(e->watch), POLLIN, 0};
 		else if (*timeout_ms < 0 || *timeout_ms > 1000)
 			*timeout_ms = 1000; /* no inotify: rescan for checkpoints */
+		for (int k = 0; k < 2; k++) {
+			long due = k ? track_deadline(e) : idle_deadline(e), left;
+
+			if (!due)
+				continue;
+			left = due - pd_now_ms();
+			left = left < 0 ? 0 : left + 1;
+			if (*timeout_ms < 0 || left < *timeout_ms)
+				*timeout_ms = (int)(left > 0x7fffffff ? 0x7fffffff : left);
+		}
 	} else if (e->st == ST_WAITING) {
 		long now = pd_now_ms();
 
@@ -398,6 +605,8 @@ int pd_engine_handle(pd_engine *e, const struct pollfd *fds, size_t n)
 	pd_engine_drain_output(e);
 	if (e->status_fd < 0)
 		remember_checkpoint(e, true); /* else the status channel reports them */
+	if (pd_child_wait(e->child, false, &ws) == 0 && !e->stopped_why[0])
+		check_deadlines(e);
 	if (pd_child_wait(e->child, false, &ws) == 1) {
 		pd_engine_end_child(e);
 		track_ended(e, ws);

@@ -46,6 +46,7 @@ char *pd_event_json(const pd_event *e)
 	}
 	add_str(o, "commit", e->commit);
 	add_str(o, "message", e->message);
+	add_str(o, "hint", e->hint);
 	add_str(o, "reason", e->reason);
 	add_str(o, "runner", e->runner);
 	if (e->type == PD_EV_TRACK_FAILED)

@@ -66,7 +66,7 @@ static void PD_PRINTF(4, 5) fail(exec *x, const char *task, int status, const ch
 	va_start(ap, fmt);
 	vsnprintf(x->res->message, sizeof(x->res->message), fmt, ap);
 	va_end(ap);
-	pd_failure_write(x->pd->manifest->dir, x->t->id, task, x->res->message, status, NULL);
+	pd_failure_write(x->pd->manifest->dir, x->t->id, task, x->res->message, NULL, status, NULL);
 	e.task = task;
 	e.message = x->res->message;
 	e.exit_status = status;

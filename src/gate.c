@@ -1,6 +1,7 @@
 /* gate.c - wait for dependencies' completion markers (gate.h). */
 #include "packetdeck/gate.h"
 #include "packetdeck/state.h"
+#include "packetdeck/verify.h"
 #include "packetdeck/watch.h"
 
 #include "clock.h"
@@ -18,10 +19,11 @@ int pd_gate_missing(long **ids, size_t *n, const pd_pktdir *pd, size_t index)
 	*ids = NULL;
 	*n = 0;
 	for (j = 0; j < nd; j++) {
-		long id = pd->manifest->tracks[deps[j]].id;
+		const pd_track *t = &pd->manifest->tracks[deps[j]];
+		long id = t->id;
 		pd_marker m;
-		int error = pd_marker_read(&m, pd->manifest->dir, id);
-		int ok = error == 0 && m.state == PD_FILE_OK;
+		bool ok;
+		int error = pd_track_verified(pd->verifier, pd->manifest, t, &m, &ok);
 
 		pd_marker_clear(&m);
 		if (error < 0)

@@ -1,13 +1,14 @@
 /* gitwt.c - libgit2 behind gitwt.h, with the git command as a fallback;
  * and the repair of a worktree whose creation was cut short (a crash in
  * the middle of `git worktree add` leaves a half-made one that no later
- * run could use). No other file includes git2.h. */
+ * run could use). Only this file and verify.c include git2.h. */
 #define _GNU_SOURCE
 #include "packetdeck/gitwt.h"
 #include "packetdeck/error.h"
 #include "packetdeck/fsio.h"
 #include "packetdeck/pathutil.h"
 #include "packetdeck/runner.h"
+#include "gitcli.h"
 
 #include <errno.h>
 #include <git2.h>
@@ -62,10 +63,7 @@ static const char *git2_message(void)
 
 /* ---- the git command ---- */
 
-/* Run git with `args` (NULL-terminated, after "git"); *out gets its output
- * (stdout and stderr) with trailing blanks removed. Returns its exit status,
- * or negative if it could not run. */
-static int git_cli(char **out, const char *const *args)
+int pd_git_cli(char **out, const char *const *args)
 {
 	char *argv[24];
 	char *env[] = {"GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_OPTIONAL_LOCKS=0", NULL};
@@ -134,7 +132,7 @@ static int inspect_cli(pd_worktree_info *w, const char *path)
 	int status;
 
 	w->via_cli = true;
-	status = git_cli(&out, (const char *[]){"-C", path, "rev-parse", "--is-inside-work-tree", NULL});
+	status = pd_git_cli(&out, (const char *[]){"-C", path, "rev-parse", "--is-inside-work-tree", NULL});
 	if (status != 0 || strcmp(out ? out : "", "true") != 0) {
 		status = pd_error_set(PD_EINVALID, "%s is not a git worktree: %s", path, out ? out : "");
 		free(out);
@@ -142,18 +140,26 @@ static int inspect_cli(pd_worktree_info *w, const char *path)
 	}
 	free(out);
 	w->exists = true;
-	if (git_cli(&out, (const char *[]){"-C", path, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", NULL}) == 0 &&
+	if (pd_git_cli(&out, (const char *[]){"-C", path, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", NULL}) == 0 &&
 	    strlen(out) == 40)
 		memcpy(w->head, out, 41);
 	free(out);
-	if (git_cli(&out, (const char *[]){"-C", path, "symbolic-ref", "--quiet", "--short", "HEAD", NULL}) == 0) {
+	if (pd_git_cli(&out, (const char *[]){"-C", path, "symbolic-ref", "--quiet", "--short", "HEAD", NULL}) == 0) {
 		first_line(out);
 		w->branch = out;
 	} else {
 		free(out);
 	}
+	if (pd_git_cli(&out, (const char *[]){"-C", path, "rev-parse", "--path-format=absolute", "--git-dir", NULL}) == 0)
+		w->git_dir = out;
+	else
+		free(out);
+	if (pd_git_cli(&out, (const char *[]){"-C", path, "rev-parse", "--path-format=absolute", "--git-common-dir", NULL}) == 0)
+		w->common_dir = out;
+	else
+		free(out);
 	if (w->head[0] &&
-	    git_cli(&out, (const char *[]){"-C", path, "log", "-1", "--format=%s", "--end-of-options", w->head, NULL}) == 0) {
+	    pd_git_cli(&out, (const char *[]){"-C", path, "log", "-1", "--format=%s", "--end-of-options", w->head, NULL}) == 0) {
 		first_line(out);
 		w->subject = out;
 	} else if (w->head[0]) {
@@ -164,6 +170,16 @@ static int inspect_cli(pd_worktree_info *w, const char *path)
 
 /* ---- libgit2 ---- */
 
+/* `dir` without its trailing slash, malloc'd. */
+static char *dir_name(const char *dir)
+{
+	size_t n = dir ? strlen(dir) : 0;
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return dir ? strndup(dir, n) : NULL;
+}
+
 static int inspect_git2(pd_worktree_info *w, git_repository *repo)
 {
 	git_reference *head = NULL;
@@ -171,6 +187,8 @@ static int inspect_git2(pd_worktree_info *w, git_repository *repo)
 	int rc = git_repository_head(&head, repo);
 
 	w->exists = true;
+	w->git_dir = dir_name(git_repository_path(repo));
+	w->common_dir = dir_name(git_repository_commondir(repo));
 	if (rc == GIT_EUNBORNBRANCH) {
 		/* a branch with no commit yet: its name is HEAD's target */
 		git_reference *sym = NULL;
@@ -233,7 +251,7 @@ int pd_worktree_dirty(const char *path, bool *dirty)
 	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
 	if (git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
 		/* libgit2 cannot open it: ask git */
-		error = git_cli(&out, (const char *[]){"-C", path, "status", "--porcelain", NULL});
+		error = pd_git_cli(&out, (const char *[]){"-C", path, "status", "--porcelain", NULL});
 		*dirty = error == 0 && out && out[0];
 		free(out);
 		return error == 0 ? 0 : pd_error_set(PD_EIO, "%s: git status failed", path);
@@ -254,6 +272,8 @@ void pd_worktree_info_clear(pd_worktree_info *w)
 {
 	free(w->branch);
 	free(w->subject);
+	free(w->git_dir);
+	free(w->common_dir);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -387,11 +407,11 @@ static int create_cli(const char *repo, const char *path, const char *branch, co
 	int status;
 
 	snprintf(ref, sizeof(ref), "refs/heads/%s", branch);
-	if (git_cli(NULL, (const char *[]){"-C", repo, "show-ref", "--verify", "--quiet", ref, NULL}) == 0)
-		status = git_cli(&out, (const char *[]){"-C", repo, "worktree", "add", "--quiet",
+	if (pd_git_cli(NULL, (const char *[]){"-C", repo, "show-ref", "--verify", "--quiet", ref, NULL}) == 0)
+		status = pd_git_cli(&out, (const char *[]){"-C", repo, "worktree", "add", "--quiet",
 						      "--end-of-options", path, branch, NULL});
 	else
-		status = git_cli(&out, (const char *[]){"-C", repo, "worktree", "add", "--quiet", "-b",
+		status = pd_git_cli(&out, (const char *[]){"-C", repo, "worktree", "add", "--quiet", "-b",
 						      branch, "--end-of-options", path,
 						      start ? start : "HEAD", NULL});
 	if (status != 0) {
@@ -477,7 +497,7 @@ static int discard_half_made(const char *repo_path, const char *path, const char
 		return pd_error_errno(PD_EIO, "%s: cannot remove the half-made worktree", path);
 	if (pd_git_init() < 0 || git_repository_open_ext(&repo, repo_path, 0, NULL) < 0) {
 		/* libgit2 cannot open it: git prunes records of missing worktrees */
-		git_cli(NULL, (const char *[]){"-C", repo_path, "worktree", "prune", NULL});
+		pd_git_cli(NULL, (const char *[]){"-C", repo_path, "worktree", "prune", NULL});
 		return 0;
 	}
 	remove_branch_locks(repo, branch);

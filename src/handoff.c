@@ -5,6 +5,7 @@
 #include "packetdeck/fsio.h"
 #include "packetdeck/pathutil.h"
 #include "packetdeck/state.h"
+#include "packetdeck/verify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,9 +45,10 @@ int pd_engine_write_handoff(pd_engine *e)
 	for (k = 0; k < e->norder; k++) {
 		const pd_track *t = &m->tracks[e->order[k]];
 		pd_marker mk;
+		bool done;
 
-		pd_marker_read(&mk, m->dir, t->id);
-		if (mk.state == PD_FILE_OK)
+		pd_track_verified(e->pd->verifier, m, t, &mk, &done);
+		if (done)
 			fprintf(f, "- Track %ld: %s (commit %.12s)\n", t->id, t->name,
 				mk.commit ? mk.commit : "none");
 		pd_marker_clear(&mk);
@@ -55,9 +57,10 @@ int pd_engine_write_handoff(pd_engine *e)
 	for (k = 0; k < e->norder; k++) {
 		const pd_track *t = &m->tracks[e->order[k]];
 		pd_marker mk;
+		bool done;
 
-		pd_marker_read(&mk, m->dir, t->id);
-		if (mk.state != PD_FILE_OK)
+		pd_track_verified(e->pd->verifier, m, t, &mk, &done);
+		if (!done)
 			fprintf(f, "- Track %ld: %s (packet %s, worktree %s, branch %s)\n", t->id, t->name,
 				t->packet, t->worktree_path, t->branch);
 		pd_marker_clear(&mk);

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE /* realpath(path, NULL) */
 #include "packetdeck/pktdir.h"
+#include "packetdeck/verify.h"
 #include "packetdeck/state.h"
 #include "packetdeck/pathutil.h"
 #include "arena.h"
@@ -304,6 +305,8 @@ static int load(pd_pktdir **out, const char *packet_dir, const char *packet, siz
 		error = PD_EINVALID;
 		goto fail;
 	}
+	if ((error = pd_verifier_new(&pd->verifier, pd->manifest)) < 0)
+		goto fail;
 	if (index)
 		*index = (size_t)only;
 	*out = pd;
@@ -335,6 +338,7 @@ void pd_pktdir_free(pd_pktdir *pd)
 	for (i = 0; i < pd->narenas; i++)
 		pd_arena_free(pd->arenas[i]); /* every packet lives in one */
 	free(pd->arenas);
+	pd_verifier_free(pd->verifier);
 	pd_dag_free(pd->dag);
 	pd_manifest_free(pd->manifest);
 	free(pd);

@@ -56,8 +56,9 @@ static void plan_track(pd_step *st, const pd_pktdir *pd, const pd_snapshot *s, s
 	st->from_task = pd_pktdir_task_id(pd, i, 0);
 	if (tf->marker.state == PD_FILE_CORRUPT) {
 		st->action = PD_ACTION_HALT;
-		st->reason = say("completion marker is corrupt (%s); packetdeck never replaces a "
+		st->reason = say("completion marker is %s (%s); packetdeck never replaces a "
 				 "marker: inspect it and move it away",
+				 tf->marker.refused ? "not backed by the branch" : "corrupt",
 				 tf->marker.problem ? tf->marker.problem : "unreadable");
 		return;
 	}
@@ -65,9 +66,10 @@ static void plan_track(pd_step *st, const pd_pktdir *pd, const pd_snapshot *s, s
 	case PD_STATE_COMPLETE:
 		st->action = PD_ACTION_SKIP;
 		st->from_task = NULL;
-		st->reason = say("complete (commit %.12s, %s)",
+		st->reason = say("complete (commit %.12s, %s%s)",
 				 tf->marker.commit ? tf->marker.commit : "unknown",
-				 tf->marker.timestamp ? tf->marker.timestamp : "no timestamp");
+				 tf->marker.timestamp ? tf->marker.timestamp : "no timestamp",
+				 tf->marker.unverified ? "; unverified: no repository to check it in" : "");
 		return;
 	case PD_STATE_RUNNING:
 		st->action = PD_ACTION_WAIT;

@@ -199,11 +199,28 @@ static void untrack(pd_child *c)
 		}
 }
 
-/* The environment for the child: ours with the extra entries replacing
- * any of the same name. Built before fork: nothing is allocated after. */
-static char **child_env(char *const *extra)
+/* Does the entry "NAME=value" have a name in `names` (entries or bare
+ * names, NULL-terminated)? */
+static bool named(const char *entry, char *const *names)
 {
-	size_t n = 0, k = 0, i, j;
+	size_t i;
+
+	for (i = 0; names && names[i]; i++) {
+		const char *eq = strchr(names[i], '=');
+		size_t len = eq ? (size_t)(eq - names[i]) : strlen(names[i]);
+
+		if (strncmp(entry, names[i], len) == 0 && entry[len] == '=')
+			return true;
+	}
+	return false;
+}
+
+/* The environment for the child: ours, less the names in `unset`, with
+ * the extra entries replacing any of the same name. Built before fork:
+ * nothing is allocated after. */
+static char **child_env(char *const *extra, char *const *unset)
+{
+	size_t n = 0, k = 0, i;
 	char **env;
 
 	for (i = 0; environ[i]; i++)
@@ -214,19 +231,9 @@ static char **child_env(char *const *extra)
 		return NULL;
 	for (i = 0; extra && extra[i]; i++)
 		env[k++] = extra[i];
-	for (i = 0; environ[i]; i++) {
-		bool replaced = false;
-
-		for (j = 0; extra && extra[j]; j++) {
-			const char *eq = strchr(extra[j], '=');
-			size_t len = eq ? (size_t)(eq - extra[j]) : strlen(extra[j]);
-
-			if (strncmp(environ[i], extra[j], len) == 0 && environ[i][len] == '=')
-				replaced = true;
-		}
-		if (!replaced)
+	for (i = 0; environ[i]; i++)
+		if (!named(environ[i], extra) && !named(environ[i], unset))
 			env[k++] = environ[i];
-	}
 	env[k] = NULL;
 	return env;
 }
@@ -277,7 +284,7 @@ fail:
 int pd_child_spawn(pd_child **out, const pd_spawn_options *o)
 {
 	int pipefd[2] = {-1, -1}, errpipe[2] = {-1, -1}, child_errno = 0, error = 0;
-	char **env = child_env(o->env);
+	char **env = child_env(o->env, o->unset);
 	pd_child *c = calloc(1, sizeof(*c));
 	pid_t self = getpid();
 	ssize_t n;

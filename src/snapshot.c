@@ -1,6 +1,7 @@
 /* snapshot.c - derive track states and root causes from files (snapshot.h). */
 #include "packetdeck/snapshot.h"
 #include "packetdeck/pathutil.h"
+#include "packetdeck/verify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,13 +109,18 @@ static int read_track(pd_track_status *ts, const pd_pktdir *pd, size_t i)
 	error = pd_lock_probe(&f.lock, lock);
 	free(lock);
 	count_done(ts, &f, pd, i);
-	if (f.marker.state == PD_FILE_OK) {
+	if (pd_verify_marker(pd->verifier, t, &f.marker) < 0 ||
+	    pd_verify_checkpoint(pd->verifier, t, &f.checkpoint) < 0) {
+		clear_files(&f);
+		return PD_ENOMEM;
+	}
+	if (f.marker.state == PD_FILE_OK && !pd_failure_refutes(&f.failure, &f.marker)) {
 		ts->state = PD_STATE_COMPLETE;
 		ts->tasks_done = pd_pktdir_ntasks(pd, i);
 	} else if (f.lock.held) {
 		ts->state = PD_STATE_RUNNING;
 	} else if (f.failure.state != PD_FILE_ABSENT &&
-		   (f.checkpoint.state == PD_FILE_ABSENT ||
+		   (f.checkpoint.state == PD_FILE_ABSENT || f.marker.state == PD_FILE_OK ||
 		    newer_or_same(f.failure.mtime, f.checkpoint.mtime))) {
 		ts->state = PD_STATE_FAILED;
 	} else if (f.checkpoint.state != PD_FILE_ABSENT) {
@@ -239,6 +245,9 @@ static bool same_files(const pd_track_status *ta, const pd_track_status *tb)
 
 	return sa == tb->state && ta->tasks_done == tb->tasks_done &&
 	       a->marker.state == b->marker.state && same_str(a->marker.commit, b->marker.commit) &&
+	       a->marker.unverified == b->marker.unverified &&
+	       same_str(a->marker.problem, b->marker.problem) &&
+	       same_str(a->checkpoint.commit_problem, b->checkpoint.commit_problem) &&
 	       a->checkpoint.state == b->checkpoint.state &&
 	       same_time(a->checkpoint.mtime, b->checkpoint.mtime) &&
 	       same_str(a->checkpoint.last_completed_task, b->checkpoint.last_completed_task) &&

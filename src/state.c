@@ -53,7 +53,7 @@ long pd_state_file_track(const char *name)
 	/* what follows track-N in a state file's name (its temporary files
 	 * and upstream's lock add to the end) */
 	static const char *const kinds[] = {".completion.json", ".checkpoint.json", ".failure.json",
-					    ".lock", ".log", "-complete.json"};
+					    ".start.json", ".lock", ".log", "-complete.json"};
 	const char *p = name;
 	char *end;
 	size_t k;
@@ -168,7 +168,7 @@ int pd_marker_read(pd_marker *out, const char *packet_dir, long track)
 		free(legacy);
 		return pd_error_set(PD_ENOMEM, "out of memory");
 	}
-	root = read_either(current, legacy, &out->path, &out->state, &out->problem, NULL);
+	root = read_either(current, legacy, &out->path, &out->state, &out->problem, &out->mtime);
 	if (root) {
 		int has = pd_json_string(root, "status", &status);
 
@@ -278,6 +278,7 @@ int pd_failure_read(pd_failure *out, const char *packet_dir, long track)
 		out->path = strdup(path);
 		out->task = pd_json_strdup(root, "task");
 		out->message = pd_json_strdup(root, "message");
+		out->hint = pd_json_strdup(root, "hint");
 		out->timestamp = pd_json_strdup(root, "timestamp");
 		if (pd_json_int(pd_json_get(root, "exit_status"), -1000, 1000, &v))
 			out->exit_status = (int)v;
@@ -294,6 +295,51 @@ int pd_failure_read(pd_failure *out, const char *packet_dir, long track)
 	}
 	free(path);
 	return 0;
+}
+
+int pd_start_read(pd_start *out, const char *packet_dir, long track)
+{
+	char *path = pd_state_file(packet_dir, track, "start.json");
+	const cJSON *commit;
+	int64_t v;
+	cJSON *root;
+
+	memset(out, 0, sizeof(*out));
+	if (!path)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	root = read_object(path, &out->state, &out->problem, NULL);
+	if (out->state != PD_FILE_ABSENT)
+		out->path = path;
+	else
+		free(path);
+	if (!root)
+		return 0;
+	commit = pd_json_get(root, "commit");
+	out->branch = pd_json_strdup(root, "branch");
+	out->commit = pd_json_strdup(root, "commit");
+	out->runner = pd_json_strdup(root, "runner");
+	out->timestamp = pd_json_strdup(root, "timestamp");
+	if (!pd_json_int(pd_json_get(root, "track"), 0, 2147483647, &v) || v != track)
+		corrupt(&out->state, &out->problem, out->path, "\"track\" is missing or names another track");
+	else if (!out->branch)
+		corrupt(&out->state, &out->problem, out->path, "\"branch\" is missing");
+	else if (!commit || !(cJSON_IsNull(commit) || cJSON_IsString(commit)))
+		corrupt(&out->state, &out->problem, out->path, "\"commit\" must be a commit id or null");
+	else
+		out->state = PD_FILE_OK;
+	cJSON_Delete(root);
+	return 0;
+}
+
+void pd_start_clear(pd_start *s)
+{
+	free(s->path);
+	free(s->branch);
+	free(s->commit);
+	free(s->runner);
+	free(s->timestamp);
+	free(s->problem);
+	memset(s, 0, sizeof(*s));
 }
 
 void pd_marker_clear(pd_marker *m)
@@ -313,6 +359,7 @@ void pd_checkpoint_clear(pd_checkpoint *c)
 	free(c->commit);
 	free(c->timestamp);
 	free(c->problem);
+	free(c->commit_problem);
 	memset(c, 0, sizeof(*c));
 	c->track = -1;
 }
@@ -322,6 +369,7 @@ void pd_failure_clear(pd_failure *f)
 	free(f->path);
 	free(f->task);
 	free(f->message);
+	free(f->hint);
 	free(f->timestamp);
 	free(f->problem);
 	memset(f, 0, sizeof(*f));
@@ -415,27 +463,61 @@ char *pd_checkpoint_text(long track, const char *last_completed_task, const char
 	return text;
 }
 
-int pd_failure_write(const char *packet_dir, long track, const char *task, const char *message,
-		     int exit_status, const char *timestamp)
+/* PACKET_DIR/.packetdeck, made if absent. */
+static int state_dir(const char *packet_dir)
 {
-	char now[21], *dir = NULL, *path = pd_state_file(packet_dir, track, "failure.json");
-	cJSON *obj = cJSON_CreateObject();
-	int error;
+	char *dir = NULL;
+	int error = 0;
 
 	if (asprintf(&dir, "%s/" PD_STATE_DIR, packet_dir) < 0)
-		dir = NULL;
-	if (dir && mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		error = pd_error_errno(PD_EIO, "%s: cannot create", dir);
-		cJSON_Delete(obj);
-		free(dir);
+	free(dir);
+	return error;
+}
+
+int pd_start_write(const char *packet_dir, long track, const char *branch, const char *commit,
+		   const char *runner)
+{
+	char now[21], *path = pd_state_file(packet_dir, track, "start.json");
+	cJSON *obj;
+	int error;
+
+	if ((error = state_dir(packet_dir)) < 0) {
 		free(path);
 		return error;
 	}
-	free(dir);
-	if (obj) {
+	if ((obj = cJSON_CreateObject()) != NULL) {
+		cJSON_AddStringToObject(obj, "format_version", "1.0.0");
+		cJSON_AddNumberToObject(obj, "track", (double)track);
+		cJSON_AddStringToObject(obj, "branch", branch);
+		add_string_or_null(obj, "commit", commit);
+		cJSON_AddStringToObject(obj, "runner", runner);
+		cJSON_AddStringToObject(obj, "timestamp", pd_timestamp(now, time(NULL)));
+	}
+	error = write_object(path, obj, false);
+	free(path);
+	return error;
+}
+
+int pd_failure_write(const char *packet_dir, long track, const char *task, const char *message,
+		     const char *hint, int exit_status, const char *timestamp)
+{
+	char now[21], *path = pd_state_file(packet_dir, track, "failure.json");
+	cJSON *obj;
+	int error;
+
+	if ((error = state_dir(packet_dir)) < 0) {
+		free(path);
+		return error;
+	}
+	if ((obj = cJSON_CreateObject()) != NULL) {
 		cJSON_AddNumberToObject(obj, "track", (double)track);
 		add_string_or_null(obj, "task", task);
 		cJSON_AddStringToObject(obj, "message", message);
+		if (hint && *hint)
+			cJSON_AddStringToObject(obj, "hint", hint);
 		cJSON_AddNumberToObject(obj, "exit_status", exit_status);
 		cJSON_AddStringToObject(obj, "timestamp",
 					timestamp ? timestamp : pd_timestamp(now, time(NULL)));

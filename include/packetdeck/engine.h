@@ -16,8 +16,12 @@
  *     else prepare its worktree, start its runner in the worktree (own
  *          process group, stdin /dev/null, PACKETDECK_* set), append its
  *          output to .packetdeck/track-{id}.log, turn checkpoint files into
- *          events as they appear, and when it exits verify the marker (exit
- *          0 without a valid one is a protocol violation: failed)
+ *          events as they appear, and when it exits verify the marker
+ *          (verify.h; exit 0 without a valid one is a protocol violation:
+ *          failed; an agent's branch must have advanced since the start
+ *          recorded in .packetdeck/track-{id}.start.json); an agent without
+ *          progress for the idle timeout, or any runner past the track
+ *          timeout, is stopped and fails
  *     failed -> stop: no later track starts
  *     complete and tracks remain -> ask PD_ASK_HANDOFF: continue or stop
  *   all complete -> run_completed
@@ -58,12 +62,17 @@ typedef struct pd_engine_options {
 	unsigned poll_s;        /* while waiting: recheck interval (30) */
 	unsigned wait_timeout_s;/* while waiting: give up after (1800) */
 	unsigned grace_ms;      /* stopping a runner: SIGTERM -> SIGKILL (5000) */
+	unsigned idle_timeout_s;  /* an agent with no progress this long fails (1800; 0: never);
+				   * error events (reconnects, retries) are not progress */
+	unsigned track_timeout_s; /* a track's runner is stopped after this long (0: never) */
 	pd_event_fn on_event;
 	pd_output_fn on_output;
 	void *ctx;
 } pd_engine_options;
 
-#define PD_ENGINE_OPTIONS_INIT {"builtin", NULL, false, -1, 30, 1800, 5000, NULL, NULL, NULL}
+#define PD_ENGINE_OPTIONS_INIT                                                                 \
+	{.runner = "builtin", .restart_track = -1, .poll_s = 30, .wait_timeout_s = 1800,         \
+	 .grace_ms = 5000, .idle_timeout_s = 1800}
 
 typedef enum pd_ask {
 	PD_ASK_NONE,     /* nothing to decide: poll */
@@ -78,9 +87,6 @@ typedef enum pd_answer {
 	PD_ANSWER_CONTINUE,
 	PD_ANSWER_STOP
 } pd_answer;
-
-/* The presets' templates ("builtin", "claude", "codex"), or NULL. */
-const char *pd_runner_preset(const char *name);
 
 /* `pd` must outlive the engine. */
 int pd_engine_new(pd_engine **out, const pd_pktdir *pd, const pd_engine_options *o);
@@ -125,6 +131,10 @@ int pd_engine_exit_status(const pd_engine *e);
 
 /* The last failure, for the closing message ("" if none). */
 const char *pd_engine_failure(const pd_engine *e);
+
+/* What to do about the last failure ("" when the usual "fix it, then
+ * resume" fits). */
+const char *pd_engine_failure_hint(const pd_engine *e);
 
 /* The failing task of the last failure ("" if none or not a task's). */
 const char *pd_engine_failure_task(const pd_engine *e);

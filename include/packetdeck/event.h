@@ -48,9 +48,10 @@ typedef struct pd_event {
 	long next_poll_s;
 	const char *deadline;    /* UTC timestamp */
 	const char *name;        /* the track's name, for people */
+	const char *hint;        /* track_failed: what to do, when more than "fix it" */
 } pd_event;
 
-#define PD_EVENT_INIT(t) {(t), -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL}
+#define PD_EVENT_INIT(t) {.type = (t), .track = -1}
 
 typedef void (*pd_event_fn)(void *ctx, const pd_event *e);
 

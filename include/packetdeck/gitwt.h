@@ -23,6 +23,8 @@ typedef struct pd_worktree_info {
 	char *branch;       /* its current branch, NULL when detached or unknown */
 	char head[41];      /* HEAD's commit, "" when the branch has no commit yet */
 	char *subject;      /* HEAD's subject line, NULL if none */
+	char *git_dir;      /* its git dir (.git/worktrees/NAME for a worktree), absolute */
+	char *common_dir;   /* the repository's shared git dir (.git), absolute */
 	bool via_cli;       /* libgit2 could not open it: the git command answered */
 } pd_worktree_info;
 

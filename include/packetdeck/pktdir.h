@@ -33,6 +33,8 @@ typedef struct pd_pktdir {
 	pd_packet_summary *summaries; /* by track index */
 	struct pd_arena **arenas; /* internal: hold every packet */
 	size_t narenas;
+	struct pd_verifier *verifier; /* markers checked against the repository (verify.h);
+				       * it opens the repository when first asked */
 } pd_pktdir;
 
 /* 0 with *out set, or PD_EINVALID with everything wrong in `diags`. */

@@ -1,9 +1,11 @@
 /* snapshot.h - every track's state, derived from the files, at one moment.
  *
  * States are never stored; they are read off the packet dir (DESIGN §3):
- *   complete     a valid completion marker
+ *   complete     a valid completion marker whose commit is verified
+ *                (verify.h), and no failure record as new as it
  *   running      .packetdeck/track-N.lock held by a live process
- *   failed       a failure record newer than any checkpoint
+ *   failed       a failure record newer than any checkpoint, or as new
+ *                as the marker (which it refutes)
  *   interrupted  a checkpoint, no marker, no lock, no newer failure
  *   ready        every dependency complete, nothing started
  *   blocked      some dependency not complete

@@ -36,7 +36,10 @@ typedef struct pd_marker {
 	char *path;       /* the file read, when present */
 	char *commit;     /* NULL when the marker has none */
 	char *timestamp;
-	char *problem;    /* PD_FILE_CORRUPT: why */
+	char *problem;    /* PD_FILE_CORRUPT: why (also a commit verify.h refused) */
+	struct timespec mtime;
+	bool unverified;  /* OK, but no repository was found to check its commit in */
+	bool refused;     /* CORRUPT because verify.h found no such commit on the branch */
 } pd_marker;
 
 typedef struct pd_checkpoint {
@@ -48,6 +51,7 @@ typedef struct pd_checkpoint {
 	char *commit, *timestamp;
 	char *problem;
 	struct timespec mtime;
+	char *commit_problem; /* OK, but its commit is null or not in the repository (verify.h) */
 } pd_checkpoint;
 
 typedef struct pd_failure {
@@ -56,17 +60,31 @@ typedef struct pd_failure {
 	long track;
 	char *task;       /* NULL when the failure is not a task's */
 	char *message;
+	char *hint;       /* what to do about it; NULL when absent */
 	int exit_status;
 	char *timestamp;
 	char *problem;
 	struct timespec mtime;
 } pd_failure;
 
+/* .packetdeck/track-N.start.json: the commit the track's branch was at
+ * when a run started its runner (verify.h: an agent's track must advance
+ * its branch past it). */
+typedef struct pd_start {
+	pd_file_state state;
+	char *path;
+	char *branch;
+	char *commit;     /* NULL: the branch had no commit yet */
+	char *runner, *timestamp;
+	char *problem;
+} pd_start;
+
 /* Readers: 0 with out->state set (ABSENT, OK or CORRUPT); negative only on
  * out-of-memory. */
 int pd_marker_read(pd_marker *out, const char *packet_dir, long track);
 int pd_checkpoint_read(pd_checkpoint *out, const char *packet_dir, long track);
 int pd_failure_read(pd_failure *out, const char *packet_dir, long track);
+int pd_start_read(pd_start *out, const char *packet_dir, long track);
 
 /* A checkpoint given as text[0..len) rather than read from its file (the
  * built-in runner's notice of each checkpoint it wrote; text need not be
@@ -78,13 +96,17 @@ int pd_checkpoint_parse(pd_checkpoint *out, const char *text, size_t len, const 
 void pd_marker_clear(pd_marker *m);
 void pd_checkpoint_clear(pd_checkpoint *c);
 void pd_failure_clear(pd_failure *f);
+void pd_start_clear(pd_start *s);
 
 /* Writers (seed formats). A NULL timestamp means now. */
 int pd_marker_write(const char *packet_dir, long track, const char *commit, const char *timestamp);
 int pd_checkpoint_write(const char *packet_dir, long track, const char *last_completed_task,
 			const char *next_task, const char *commit, const char *timestamp);
 int pd_failure_write(const char *packet_dir, long track, const char *task, const char *message,
-		     int exit_status, const char *timestamp);
+		     const char *hint, int exit_status, const char *timestamp);
+
+int pd_start_write(const char *packet_dir, long track, const char *branch, const char *commit,
+		   const char *runner);
 
 /* The checkpoint as the one line of JSON pd_checkpoint_write puts in the
  * file (without the newline); malloc'd, NULL when out of memory. */

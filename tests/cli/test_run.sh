@@ -104,7 +104,10 @@ t_begin "blocked -> wait: the other process completes the track, the run proceed
 "$PD" run "$D" --on-blocked wait --poll 60 >"$T_TMP/waiter.out" 2>&1 </dev/null & runner=$!
 for _ in $(seq 100); do grep -q "^Waiting" "$T_TMP/waiter.out" && break; sleep 0.05; done
 grep -q "^Waiting" "$T_TMP/waiter.out" || t_fail "not waiting: $(cat "$T_TMP/waiter.out")"
-printf '{"format_version":"1.0.0","status":"complete","commit":null,"timestamp":"2026-01-05T13:00:00Z"}\n' >"$D/track-1.completion.json"
+# the other process made track 1's branch and committed (a marker must be
+# backed by a commit on the branch)
+git -C "$W/repo" branch d/track-1 && c=$(git -C "$W/repo" rev-parse d/track-1)
+printf '{"format_version":"1.0.0","status":"complete","commit":"%s","timestamp":"2026-01-05T13:00:00Z"}\n' "$c" >"$D/track-1.completion.json"
 t0=$(date +%s%N)
 for _ in $(seq 100); do grep -q "Track 1 (t1): skipped" "$T_TMP/waiter.out" && break; sleep 0.01; done
 t1=$(date +%s%N)
@@ -144,10 +147,64 @@ trace_is ""   # the built-in commands did not run
 
 t_begin "a runner that exits 0 without a marker has failed (protocol violation)"
 world violation; run "$D" --runner "bash $HERE/fake_agent.sh no-marker {packet} {track}"; expect_rc 1
-expect_err "Track 1 (t1) failed: the runner exited 0 without a valid completion marker (protocol violation: re-run the track)"
+expect_err "Track 1 (t1) failed: the runner exited 0 without a valid completion marker (protocol violation: re-run the track); it said: agent: doing task 1.1 / agent: doing task 1.2 (the whole output: $D/.packetdeck/track-1.log)"
 [ ! -e "$W/wt-2" ] || t_fail "track 2 started"
 python3 -c 'import json,sys; assert "protocol violation" in json.load(open(sys.argv[1]))["message"]' \
   "$D/.packetdeck/track-1.failure.json" || t_fail "record"
+
+t_begin "an agent's marker without a commit since the start fails the track, is never counted, and a real one then completes"
+world nocommit; run "$D" --runner "bash $HERE/fake_agent.sh no-commit {packet} {track}"; expect_rc 1
+start=$(git -C "$W/repo" rev-parse HEAD)
+expect_err "Track 1 (t1) failed: track 1 claims completion but branch d/track-1 has no commit since it started at $(echo "$start" | cut -c1-7)"
+expect_err "Hint: the agent must commit its work before it writes the marker; packetdeck never touches the marker: run the track again"
+[ ! -e "$W/wt-2" ] || t_fail "track 2 started"
+[ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["commit"])' "$D/.packetdeck/track-1.start.json")" = "$start" ] || t_fail "start record"
+"$PD" status "$D" >"$T_TMP/out" 2>"$T_TMP/err" || t_fail "status"
+grep -q "^✗ Track 1: t1 (failed: track 1 claims completion .*; its completion marker is refuted by that failure; checkpoint: the checkpoint names no commit (null))$" "$T_TMP/out" || t_fail "status: $(cat "$T_TMP/out")"
+expect_out "Completed: 0/4"
+"$PD" status --json "$D" >"$T_TMP/out" || t_fail "status --json"
+python3 - "$T_TMP/out" <<'PY' || t_fail "status --json: $(cat "$T_TMP/out")"
+import json, sys
+t = json.load(open(sys.argv[1]))["tracks"][0]
+assert t["state"] == "failed" and t["marker"]["verified"] is False, t
+assert t["checkpoint"]["commit_problem"] == "the checkpoint names no commit (null)", t
+PY
+marker=$(cat "$D/track-1.completion.json")
+run "$D" --runner "bash $HERE/fake_agent.sh agent {packet} {track}"; expect_rc 0
+expect_out "All tracks completed. Next: /merge-work-packets $D"
+[ "$(cat "$D/track-1.completion.json")" != "$marker" ] || t_fail "the agent's new marker"
+
+t_begin "a marker naming a commit that does not exist fails the track; the next run halts and never touches it"
+world bogus; run "$D" --runner "bash $HERE/fake_agent.sh bogus {packet} {track}"; expect_rc 1
+expect_err "Track 1 (t1) failed: its completion marker is not backed by the branch: $D/track-1.completion.json: commit 0123456789ab is not in the repository; it said: agent: doing task 1.1 / agent: doing task 1.2 (the whole output: $D/.packetdeck/track-1.log)"
+marker=$(cat "$D/track-1.completion.json")
+run "$D" --runner "bash $HERE/fake_agent.sh agent {packet} {track}"; expect_rc 1
+expect_err "Track 1 (t1) failed: completion marker not backed by the branch ($D/track-1.completion.json: commit 0123456789ab is not in the repository); packetdeck never replaces a marker: inspect it and move it away"
+[ "$(cat "$D/track-1.completion.json")" = "$marker" ] || t_fail "marker touched"
+"$PD" status "$D" >"$T_TMP/out" 2>&1
+grep -q "completion marker not backed by the branch: $D/track-1.completion.json: commit 0123456789ab is not in the repository)$" "$T_TMP/out" || t_fail "status: $(cat "$T_TMP/out")"
+"$PD" plan "$D" >"$T_TMP/out" 2>&1
+grep -q "halt    completion marker is not backed by the branch" "$T_TMP/out" || t_fail "plan: $(cat "$T_TMP/out")"
+
+t_begin "an agent without progress is stopped after --idle-timeout; any runner after --track-timeout"
+world idle; t0=$(date +%s)
+run "$D" --runner "bash $HERE/fake_agent.sh silent {packet} {track}" --idle-timeout 2; expect_rc 1
+[ $(( $(date +%s) - t0 )) -lt 15 ] || t_fail "took $(( $(date +%s) - t0 )) s"
+expect_err "Track 1 (t1) failed: stopped after 2s without progress (--idle-timeout: no output, no checkpoint)"
+[ -z "$(left_under "$W")" ] || t_fail "a runner was left: $(left_under "$W")"
+world whole; run "$D" --runner "bash $HERE/fake_agent.sh silent {packet} {track}" --track-timeout 1; expect_rc 1
+expect_err "Track 1 (t1) failed: stopped after --track-timeout 1s"
+run "$D" --idle-timeout soon; expect_rc 2
+
+t_begin "an agent CLI that is not installed is named, with where to get it, before anything is done"
+world missing
+PATH=/usr/bin:/bin run "$D" --runner claude; expect_rc 2
+expect_err "packetdeck run: --runner claude: claude: not found on PATH (npm install -g @anthropic-ai/claude-code)"
+PATH=/usr/bin:/bin run "$D" --runner codex; expect_rc 2
+expect_err "packetdeck run: --runner codex: codex: not found on PATH (npm install -g @openai/codex)"
+run "$D" --runner "no-such-agent {packet}"; expect_rc 2
+expect_err "packetdeck run: --runner TEMPLATE: no-such-agent: not found on PATH"
+[ ! -e "$W/wt-1" ] && [ ! -e "$D/.packetdeck" ] || t_fail "something was done"
 
 t_begin "template arguments reach the runner as one literal argument each"
 # the characters paths may hold that a shell would split or expand (those it

@@ -23,7 +23,8 @@ expect_out_is "✓ Track 1: core-api (complete)
 ✓ Track 2: frontend (complete)
 → Track 3: tests (next)
   Track 4: documentation (blocked on 3)
-Completed: 2/4"
+Completed: 2/4
+Unverified: track 1, 2 (no repository found to check their markers' commits in)"
 
 t_begin "status --ascii"
 pd status --ascii "$D"; expect_rc 0; expect_out "+ Track 1: core-api (complete)"; expect_out "> Track 3: tests (next)"
@@ -86,8 +87,8 @@ PY
 t_begin "plan explains each track"
 seed_dir; pd plan "$D"; expect_rc 0
 expect_out_is "Plan for f: 4 tracks, 2 complete, 2 to do
-  1. Track 1: core-api       skip    complete (commit 3f2a1c9d8e7b, 2026-01-05T13:00:00Z)
-  2. Track 2: frontend       skip    complete (commit 3f2a1c9d8e7b, 2026-01-05T13:00:00Z)
+  1. Track 1: core-api       skip    complete (commit 3f2a1c9d8e7b, 2026-01-05T13:00:00Z; unverified: no repository to check it in)
+  2. Track 2: frontend       skip    complete (commit 3f2a1c9d8e7b, 2026-01-05T13:00:00Z; unverified: no repository to check it in)
   3. Track 3: tests          run     ready: 3 tasks
   4. Track 4: documentation  run     1 task, after track 3"
 

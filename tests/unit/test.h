@@ -40,6 +40,11 @@ bool t_has_diag(const pd_diags *d, const char *where_suffix, const char *message
  * 1..npackets holding one task each. */
 void t_packet_dir(const char *dir, const char *tracks_json, int npackets);
 
+/* Run a shell command in `dir` (test-made paths only, git's identity set);
+ * its first output line into out (may be NULL). Fails the test if the
+ * command fails. */
+void t_sh(char *out, size_t cap, const char *fmt, ...) PD_PRINTF(3, 4);
+
 /* One track's JSON for t_packet_dir: TRACK(3, "1,2"). */
 #define TRACK(id, deps)                                                                \
 	"{\"id\":" #id ",\"name\":\"t" #id "\",\"packet\":\"track-" #id ".md\","   \

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "test.h"
 #include "packetdeck/engine.h"
+#include "packetdeck/preset.h"
 #include "packetdeck/runner.h"
 
 #include <errno.h>
@@ -82,24 +83,64 @@ static void presets_expand_to_the_documented_argv(void **state)
 {
 	pd_template_var v[] = {{"packet", "/p/track-4.md"}, {"packet_dir", "/p"}, {"track", "4"},
 			       {"worktree", "/w 4"}, {"branch", "f/t4"}, {"resume", ""},
-			       {"self", "/usr/bin/packetdeck"}};
-	char **argv = NULL;
+			       {"self", "/usr/bin/packetdeck"}, {"prompt", "do it; $(id)"},
+			       {"git_dir", "/r/.git/worktrees/w 4"}, {"git_common_dir", "/r/.git"}};
 
 	(void)state;
-	expect_argv(expand(pd_runner_preset("builtin"), v, 7),
+	expect_argv(expand(pd_preset_find("builtin")->template, v, 10),
 		    (const char *[]){"/usr/bin/packetdeck", "packet", "--tasks-only", "/p/track-4.md", NULL});
-	expect_argv(expand(pd_runner_preset("claude"), v, 7),
-		    (const char *[]){"claude", "-p", "/execute-work-packet /p/track-4.md ", NULL});
-	assert_int_equal(pd_template_expand(&argv, pd_runner_preset("codex"), v, 7), 0);
-	assert_string_equal(argv[0], "codex");
-	assert_string_equal(argv[1], "exec");
-	assert_null(argv[3]); /* the prompt is one word */
-	assert_non_null(strstr(argv[2], "Execute the work packet /p/track-4.md (track 4)"));
-	assert_non_null(strstr(argv[2], "worktree /w 4 on branch f/t4"));
-	assert_non_null(strstr(argv[2], "write /p/track-4.checkpoint.json as {\"format_version\":\"1.0.0\",\"track\":4,"));
-	assert_non_null(strstr(argv[2], "/p/track-4.completion.json as {\"format_version\""));
-	pd_argv_free(argv);
-	assert_null(pd_runner_preset("nonsense"));
+	/* claude: the prompt one word, permissions in the = form (the space
+	 * forms are variadic and would eat what follows), structured output */
+	expect_argv(expand(pd_preset_find("claude")->template, v, 10),
+		    (const char *[]){"claude", "-p", "do it; $(id)", "--allowedTools=Bash,Edit,Write,Read",
+				     "--add-dir=/p", "--output-format=stream-json", "--verbose", NULL});
+	expect_argv(expand(pd_preset_find("claude-slash")->template, v, 10),
+		    (const char *[]){"claude", "-p", "/execute-work-packet /p/track-4.md ",
+				     "--allowedTools=Bash,Edit,Write,Read", "--add-dir=/p",
+				     "--output-format=stream-json", "--verbose", NULL});
+	/* codex: its sandbox, writable where a worktree commit writes */
+	expect_argv(expand(pd_preset_find("codex")->template, v, 10),
+		    (const char *[]){"codex", "exec", "--json", "--color", "never", "--disable",
+				     "unbounded_connection_retries", "--sandbox", "workspace-write",
+				     "--add-dir", "/p", "--add-dir", "/r/.git", "--add-dir",
+				     "/r/.git/worktrees/w 4", "--cd", "/w 4", "do it; $(id)", NULL});
+	expect_argv(expand(pd_preset_find("codex-unsandboxed")->template, v, 10),
+		    (const char *[]){"codex", "exec", "--json", "--color", "never", "--disable",
+				     "unbounded_connection_retries",
+				     "--dangerously-bypass-approvals-and-sandbox", "--cd", "/w 4",
+				     "do it; $(id)", NULL});
+	assert_true(pd_preset_find("builtin")->builtin);
+	assert_false(pd_preset_find("codex")->builtin);
+	assert_int_equal(pd_preset_find("claude")->stream, PD_AGENT_CLAUDE);
+	assert_int_equal(pd_preset_find("codex")->stream, PD_AGENT_CODEX);
+	assert_null(pd_preset_find("nonsense"));
+	assert_null(pd_preset_at(5));
+}
+
+/* A missing program says so, and where an agent CLI comes from. */
+static void a_missing_program_is_named_with_its_install(void **state)
+{
+	char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+
+	(void)state;
+	setenv("PATH", "/nonexistent", 1);
+	assert_int_equal(pd_preset_check("claude"), PD_ENOTFOUND);
+	assert_string_equal(pd_error_last(),
+			    "claude: not found on PATH (npm install -g @anthropic-ai/claude-code)");
+	assert_int_equal(pd_preset_check("codex-unsandboxed"), PD_ENOTFOUND);
+	assert_string_equal(pd_error_last(), "codex: not found on PATH (npm install -g @openai/codex)");
+	assert_int_equal(pd_preset_check("my-agent --do {packet}"), PD_ENOTFOUND);
+	assert_string_equal(pd_error_last(), "my-agent: not found on PATH");
+	assert_int_equal(pd_preset_check("/nonexistent/agent {packet}"), PD_ENOTFOUND);
+	assert_string_equal(pd_error_last(), "/nonexistent/agent: not an executable file");
+	assert_int_equal(pd_preset_check("builtin"), 0);
+	assert_int_equal(pd_preset_check("/bin/sh -c true"), 0);
+	assert_int_equal(pd_preset_check("x '{packet}"), PD_EINVALID);
+	setenv("PATH", "/usr/bin:/bin", 1);
+	assert_int_equal(pd_preset_check("sh -c true"), 0);
+	if (old)
+		setenv("PATH", old, 1);
+	free(old);
 }
 
 static void bad_templates_are_refused(void **state)
@@ -405,6 +446,7 @@ int main(void)
 		cmocka_unit_test(placeholders_never_split_or_run),
 		cmocka_unit_test(resume_word_is_dropped_when_empty),
 		cmocka_unit_test(presets_expand_to_the_documented_argv),
+		cmocka_unit_test(a_missing_program_is_named_with_its_install),
 		cmocka_unit_test(bad_templates_are_refused),
 		cmocka_unit_test_setup_teardown(child_gets_cwd_env_devnull_and_nothing_else, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(hostile_arguments_arrive_byte_for_byte, t_setup, t_teardown),

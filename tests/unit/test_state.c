@@ -264,7 +264,7 @@ static void failure_record_round_trips(void **state)
 	pd_failure f;
 
 	(void)state;
-	assert_int_equal(pd_failure_write(dir, 3, "3.2", "exit status 1: make test", 1, NULL), 0);
+	assert_int_equal(pd_failure_write(dir, 3, "3.2", "exit status 1: make test", NULL, 1, NULL), 0);
 	assert_int_equal(pd_failure_read(&f, dir, 3), 0);
 	assert_int_equal(f.state, PD_FILE_OK);
 	assert_string_equal(f.task, "3.2");

@@ -65,7 +65,7 @@ static pd_pktdir *world(void)
 	assert_int_equal(pd_marker_write(dir, 1, "1111111111111111111111111111111111111111", ts), 0);
 	assert_int_equal(pd_marker_write(dir, 2, "2222222222222222222222222222222222222222", ts), 0);
 	assert_int_equal(pd_checkpoint_write(dir, 3, "3.1", "3.2", "3333333333333333333333333333333333333333", ts), 0);
-	assert_int_equal(pd_failure_write(dir, 3, "3.2", "`make test` (line 5) failed with exit status 2", 2, ts), 0);
+	assert_int_equal(pd_failure_write(dir, 3, "3.2", "`make test` (line 5) failed with exit status 2", NULL, 2, ts), 0);
 	t_write(dir, ".packetdeck/track-3.log", "Task 3.1: Write the first part\nok\nTask 3.2: Write the second part\n"
 						 "make: *** [test] Error 2\n");
 	assert_int_equal(pd_pktdir_load(&pd, dir, &diags), 0);
@@ -485,9 +485,11 @@ static void dialog_goldens(dash *d, ui_dialog_kind kind, const char *stem)
 	golden(name, &d->m, &d->dlg, 24, 80);
 }
 
+/* An agent's end: a commit on the track's branch, and a marker naming it. */
 #define MARKER_SH                                                                                \
-	"printf '{\"format_version\":\"1.0.0\",\"status\":\"complete\",\"commit\":null,"          \
-	"\"timestamp\":\"2026-11-01T09:00:00Z\"}' > \"$PACKETDECK_PACKET_DIR/track-$1.completion.json\"\n"
+	"git commit -q --allow-empty -m \"track $1\"\n"                                             \
+	"printf '{\"format_version\":\"1.0.0\",\"status\":\"complete\",\"commit\":\"%s\","          \
+	"\"timestamp\":\"2026-11-01T09:00:00Z\"}' \"$(git rev-parse HEAD)\" > \"$PACKETDECK_PACKET_DIR/track-$1.completion.json\"\n"
 
 static void handoff_dialog_after_a_track(void **state)
 {

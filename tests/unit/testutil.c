@@ -115,3 +115,29 @@ void t_packet_dir(const char *base, const char *tracks_json, int npackets)
 		t_write(base, name, body);
 	}
 }
+
+void t_sh(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[2048], full[2300];
+	va_list ap;
+	FILE *p;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof(full),
+		 "cd '%s' && export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t "
+		 "GIT_COMMITTER_EMAIL=t@x GIT_CONFIG_NOSYSTEM=1 HOME='%s' && (%s) 2>&1",
+		 dir, dir, cmd);
+	p = popen(full, "r");
+	assert_non_null(p);
+	if (out) {
+		out[0] = '\0';
+		if (fgets(out, (int)cap, p))
+			out[strcspn(out, "\n")] = '\0';
+	}
+	while (fgetc(p) != EOF)
+		;
+	if (pclose(p) != 0)
+		fail_msg("command failed: %s", cmd);
+}
