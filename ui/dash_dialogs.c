@@ -85,7 +85,7 @@ void dash_show_failure(dash *d)
 	size_t k = pd_engine_track(d->e);
 	const pd_track *t = &d->pd->manifest->tracks[k];
 	char *log = pd_state_file(d->pd->manifest->dir, t->id, "log");
-	const char *task = pd_engine_failure_task(d->e);
+	const char *task = pd_engine_failure_task(d->e), *hint = pd_engine_failure_hint(d->e);
 	ui_lines lines = {0};
 	int i;
 
@@ -93,9 +93,16 @@ void dash_show_failure(dash *d)
 	ui_dialog_open(&d->dlg, UI_DLG_FAILURE, "track failed");
 	ui_dialog_line(&d->dlg, UI_FAILED, "Track %ld (%s) failed%s%s", t->id, t->name, *task ? " at task " : "",
 		       task);
-	ui_dialog_wrap(&d->dlg, UI_NORMAL, pd_engine_failure(d->e), 68, 3);
+	ui_dialog_wrap(&d->dlg, UI_NORMAL, pd_engine_failure(d->e), 68, *hint ? 5 : 3);
+	if (*hint) {
+		char *text = NULL;
+
+		if (asprintf(&text, "What to do: %s", hint) > 0)
+			ui_dialog_wrap(&d->dlg, UI_TITLE, text, 68, 3);
+		free(text);
+	}
 	ui_dialog_line(&d->dlg, UI_DIM, "No later track was started. Last lines of the log:");
-	if (log && ui_log_tail(&lines, log, 0, 6) == 0)
+	if (log && ui_log_tail(&lines, log, 0, *hint ? 3 : 6) == 0)
 		for (i = 0; i < lines.n; i++)
 			ui_dialog_line(&d->dlg, UI_DIM, "  %.100s", lines.line[i]);
 	ui_lines_free(&lines);

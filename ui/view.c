@@ -151,6 +151,17 @@ static void detail(ui_canvas *c, ui_rect r, ui_model *m, const ui_view_extra *x)
 	if (st == PD_STATE_FAILED && tf->failure.state == PD_FILE_OK)
 		ui_putf(c, r, y++, r.x, -1, UI_FAILED, "failed%s%s: %s", tf->failure.task ? " at " : "",
 			tf->failure.task ? tf->failure.task : "", tf->failure.message);
+	if (tf->marker.state == PD_FILE_CORRUPT && tf->marker.problem) {
+		/* the problem without the marker's path: "commit 0123456 is not ..." */
+		const char *why = strstr(tf->marker.problem, ".json: ");
+
+		ui_putf(c, r, y++, r.x, -1, UI_FAILED, "marker %s: %s",
+			tf->marker.refused ? "refused" : "corrupt", why ? why + 7 : tf->marker.problem);
+	}
+	else if (st == PD_STATE_COMPLETE && tf->marker.unverified)
+		ui_put(c, r, y++, r.x, -1, UI_DIM, "marker unverified: no repository to check it in");
+	if (tf->checkpoint.state == PD_FILE_OK && tf->checkpoint.commit_problem && st != PD_STATE_COMPLETE)
+		ui_putf(c, r, y++, r.x, -1, UI_FAILED, "checkpoint: %s", tf->checkpoint.commit_problem);
 	y = tasks(c, r, y, m, m->sel, x);
 	if (tf->checkpoint.state == PD_FILE_OK)
 		ui_putf(c, r, r.y + r.h - 2, r.x, -1, UI_DIM, "checkpoint %s · %.7s · %s",
