@@ -2,7 +2,7 @@
 # missing (Debian 12, apt-get) and build. Quiet when there is nothing to do.
 
 PD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PD_PACKAGES=(gcc libc6-dev make cmake pkg-config git python3
+PD_PACKAGES=(gcc libc6-dev make cmake pkg-config git python3 iproute2 util-linux
              libncurses-dev libcjson-dev libyaml-dev libgit2-dev libcmocka-dev tmux strace)
 
 # pd_need_packages [EXTRA...]: install the packages that are not installed.

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# test_agents.sh - the shipped agent presets, unchanged, with the REAL
+# claude and codex CLIs (pinned, installed into the build tree by npm),
+# driven by the scripted model server (model_server.py) inside a network
+# namespace with only loopback up: nothing can leave the machine. A
+# scripted model does not reason: these prove the mechanics (prompt,
+# permissions, paths, environment, exit status).
+# usage: test_agents.sh PACKETDECK AGENTS_DIR
+set -u
+PD=$1 AGENTS_DIR=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../cli/lib.sh"
+. "$HERE/agentenv.sh"
+if [ -z "${AGENTS_NETNS:-}" ]; then
+  command -v npm >/dev/null && command -v unshare >/dev/null || { echo "# skip: no npm or unshare"; exit 77; }
+  agents_install "$AGENTS_DIR" >/dev/null 2>&1 || { echo "not ok - the pinned CLIs could not be installed"; exit 1; }
+fi
+AGENTS_BIN=$AGENTS_DIR/node_modules/.bin
+agents_in_netns "$@"
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@x GIT_CONFIG_NOSYSTEM=1
+
+# world NAME: a repo and a packet dir of two tracks, 2 after 1
+world() {
+  W="$T_TMP/$1"; rm -rf "$W"; mkdir -p "$W"
+  git init -q -b main "$W/repo" && git -C "$W/repo" commit -q --allow-empty -m initial
+  D="$W/packets"; mkdir -p "$D"
+  cat >"$D/manifest.json" <<J
+{"format_version":"1.0.0","feature":"agents","project_root":"$W/repo","tracks":[
+{"id":1,"name":"one","packet":"track-1.md","worktree":"$W/wt-1","branch":"a/t1","depends_on":[]},
+{"id":2,"name":"two","packet":"track-2.md","worktree":"$W/wt-2","branch":"a/t2","depends_on":[1]}],
+"merge_strategy":"worktree-merge","post_merge_qa":[]}
+J
+  printf '### Task 1.1: first\n\n### Task 1.2: second\n' >"$D/track-1.md"
+  printf '### Task 2.1: only\n' >"$D/track-2.md"
+}
+run() { timeout 600 "$PD" run "$@" --no-tui >"$T_TMP/out" 2>"$T_TMP/err" </dev/null; RC=$?; }
+commits() { git -C "$W/repo" rev-list --count "$1" ^main; }
+
+agents_server_start full
+for preset in claude codex; do
+  t_begin "the $preset preset completes two tracks with real commits, checkpoints and markers"
+  world "$preset"; run "$D" --runner "$preset"; expect_rc 0
+  expect_out "All tracks completed. Next: /merge-work-packets $D"
+  [ "$(commits a/t1)" = 2 ] && [ "$(commits a/t2)" = 1 ] || t_fail "commits: $(commits a/t1) $(commits a/t2)"
+  for i in 1 2; do
+    [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["commit"])' "$D/track-$i.completion.json")" = \
+      "$(git -C "$W/repo" rev-parse a/t$i)" ] || t_fail "marker $i"
+  done
+  grep -q '"next_task":null' "$D/track-1.checkpoint.json" || t_fail "checkpoint"
+  # the prompt carried the protocol's paths
+  grep -q "Checkpoint file: $D/track-2.checkpoint.json" "$AGENTS_LOG" || t_fail "prompt paths"
+  [ -z "$(left_under "$W")" ] || t_fail "left: $(left_under "$W")"
+done
+
+t_begin "an agent that stops after task 1.1 fails its track; --resume continues at 1.2"
+world resume; agents_scenario stop_after_first
+run "$D" --runner claude; expect_rc 1
+grep -q "claude said: Stopping after task 1.1" "$T_TMP/err" || t_fail "words: $(cat "$T_TMP/err")"
+agents_scenario full
+run "$D" --runner claude --resume; expect_rc 0
+grep -q "Start at task: 1.2" "$AGENTS_LOG" || t_fail "resume point not in the prompt"
+[ "$(git -C "$W/repo" log --format=%s a/t1 | grep -c 'Task 1.1')" = 1 ] || t_fail "1.1 done twice"
+
+t_begin "claude without permissions: the refusals reach the failure message"
+world denied; run "$D" --runner "claude -p {prompt} --output-format=stream-json --verbose"; expect_rc 1
+grep -q "claude refused [0-9]* tool call" "$T_TMP/err" || t_fail "denials: $(cat "$T_TMP/err")"
+expect_err "Hint: the runner's permissions do not allow what the track needs: the claude preset passes --allowedTools=Bash,Edit,Write,Read --add-dir={packet_dir}; a template of your own needs the same"
+
+t_begin "completion without commits is refused; a marker naming a missing commit is refused"
+world nocommit; agents_scenario no_commit; run "$D" --runner claude; expect_rc 1
+grep -q "track 1 claims completion but branch a/t1 has no commit since it started at" "$T_TMP/err" || t_fail "$(cat "$T_TMP/err")"
+world bogus; agents_scenario bogus_commit; run "$D" --runner codex; expect_rc 1
+grep -q "commit 0123456789ab is not in the repository" "$T_TMP/err" || t_fail "$(cat "$T_TMP/err")"
+agents_server_stop
+
+t_begin "an unreachable endpoint fails the codex track within its bound"
+world down; AGENTS_PORT=1 agents_env; t0=$(date +%s); run "$D" --runner codex; expect_rc 1
+[ $(( $(date +%s) - t0 )) -lt 120 ] || t_fail "took $(( $(date +%s) - t0 )) s"
+grep -q "codex could not reach its model" "$T_TMP/err" || t_fail "$(cat "$T_TMP/err")"
+[ -z "$(left_under "$W")" ] || t_fail "left: $(left_under "$W")"
+t_summary
