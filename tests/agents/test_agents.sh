@@ -71,6 +71,15 @@ world nocommit; agents_scenario no_commit; run "$D" --runner claude; expect_rc 1
 grep -q "track 1 claims completion but branch a/t1 has no commit since it started at" "$T_TMP/err" || t_fail "$(cat "$T_TMP/err")"
 world bogus; agents_scenario bogus_commit; run "$D" --runner codex; expect_rc 1
 grep -q "commit 0123456789ab is not in the repository" "$T_TMP/err" || t_fail "$(cat "$T_TMP/err")"
+t_begin "SIGTERM while claude waits on its model: exit 3, no process left, the track resumable"
+world sigterm; agents_scenario hang
+timeout 120 "$PD" run "$D" --runner claude --no-tui >"$T_TMP/out" 2>"$T_TMP/err" </dev/null & pd=$!
+for _ in $(seq 200); do grep -q '"type":"system"' "$D/.packetdeck/track-1.log" 2>/dev/null && break; sleep 0.1; done
+grep -q '"type":"system"' "$D/.packetdeck/track-1.log" || t_fail "claude did not start"
+kill -TERM "$pd"; wait "$pd"; RC=$?; expect_rc 3
+sleep 1; [ -z "$(left_under "$W")" ] || t_fail "left: $(left_under "$W")"
+agents_scenario full
+run "$D" --runner claude; expect_rc 0
 agents_server_stop
 
 t_begin "an unreachable endpoint fails the codex track within its bound"
