@@ -39,24 +39,19 @@ static bool resuming(const pd_engine *e)
 	return e->o.resume && cur_track(e)->id != e->o.restart_track;
 }
 
-/* The runner's argv for the current track, whose worktree is `w`. */
-static int runner_argv(pd_engine *e, const pd_worktree_info *w, char ***argv)
+/* The runner's argv for the current track, whose worktree is `w`; `c`
+ * is the checkpoint it resumes from (state ABSENT when it starts over). */
+static int runner_argv(pd_engine *e, const pd_worktree_info *w, const pd_checkpoint *c, char ***argv)
 {
 	const pd_track *t = cur_track(e);
 	char id[24], *prompt = NULL;
-	pd_checkpoint c;
 	int error;
 
 	/* where an agent starts: the checkpoint's next task when resuming */
-	memset(&c, 0, sizeof(c));
-	if (!builtin(e) && resuming(e))
-		pd_checkpoint_read(&c, e->pd->manifest->dir, t->id);
 	if (!builtin(e) &&
-	    !(prompt = pd_agent_prompt(e->pd, e->cur, c.state == PD_FILE_OK ? (c.next_task ? c.next_task : "")
-									   : NULL))) {
-		pd_checkpoint_clear(&c);
+	    !(prompt = pd_agent_prompt(e->pd, e->cur, c->state == PD_FILE_OK ? (c->next_task ? c->next_task : "")
+									     : NULL)))
 		return pd_error_set(PD_ENOMEM, "out of memory");
-	}
 	{
 		pd_template_var vars[] = {
 			{"packet", t->packet_path},
@@ -75,27 +70,23 @@ static int runner_argv(pd_engine *e, const pd_worktree_info *w, char ***argv)
 		error = pd_template_expand(argv, e->preset ? e->preset->template : e->o.runner, vars,
 					   sizeof(vars) / sizeof(*vars));
 	}
-	pd_checkpoint_clear(&c);
 	free(prompt);
 	return error;
 }
 
 /* Record where the branch is as the track starts (`head`), for the check
  * that an agent's branch advanced. A resumed track keeps the start of the
- * attempt it resumes: its earlier commits count. */
-static int record_start(pd_engine *e, const char *head)
+ * attempt it resumes (`c`, its checkpoint): its earlier commits count. */
+static int record_start(pd_engine *e, const char *head, const pd_checkpoint *c)
 {
 	const pd_track *t = cur_track(e);
 	pd_start st;
-	pd_checkpoint c;
 	bool keep = false;
 
-	if (resuming(e) && pd_checkpoint_read(&c, e->pd->manifest->dir, t->id) == 0) {
-		keep = c.state == PD_FILE_OK && pd_start_read(&st, e->pd->manifest->dir, t->id) == 0 &&
-		       st.state == PD_FILE_OK && strcmp(st.branch, t->branch) == 0;
-		if (c.state == PD_FILE_OK)
-			pd_start_clear(&st);
-		pd_checkpoint_clear(&c);
+	if (c->state == PD_FILE_OK) {
+		keep = pd_start_read(&st, e->pd->manifest->dir, t->id) == 0 && st.state == PD_FILE_OK &&
+		       strcmp(st.branch, t->branch) == 0;
+		pd_start_clear(&st);
 	}
 	return keep ? 0 : pd_start_write(e->pd->manifest->dir, t->id, t->branch, *head ? head : NULL,
 					e->o.runner);
@@ -237,10 +228,12 @@ void pd_engine_start_track(pd_engine *e)
 	/* a Claude Code session's marker: claude refuses to start inside one */
 	char *const unset[] = {"CLAUDECODE", NULL};
 	pd_worktree_info w;
+	pd_checkpoint from; /* what a resumed attempt starts after */
 	pd_spawn_options so;
 	int error, status_w;
 
 	memset(&w, 0, sizeof(w));
+	memset(&from, 0, sizeof(from));
 	ev.track = t->id;
 	ev.runner = e->o.runner;
 	pd_engine_emit(e, &ev);
@@ -253,7 +246,11 @@ void pd_engine_start_track(pd_engine *e)
 		pd_engine_failed(e, NULL, repo ? pd_error_last() : "out of memory", 0, true);
 		goto done;
 	}
-	if (record_start(e, w.head) < 0) {
+	if (resuming(e) && pd_checkpoint_read(&from, e->pd->manifest->dir, t->id) < 0) {
+		pd_engine_failed(e, NULL, "out of memory", 0, false);
+		goto done;
+	}
+	if (record_start(e, w.head, &from) < 0) {
 		pd_engine_failed(e, NULL, pd_error_last(), 0, true);
 		goto done;
 	}
@@ -280,7 +277,7 @@ void pd_engine_start_track(pd_engine *e)
 			goto done;
 		}
 	}
-	if ((error = runner_argv(e, &w, &argv)) < 0 || !(env = pd_track_env(e->pd->manifest, t, e->run_id, NULL))) {
+	if ((error = runner_argv(e, &w, &from, &argv)) < 0 || !(env = pd_track_env(e->pd->manifest, t, e->run_id, NULL))) {
 		pd_engine_failed(e, NULL, error < 0 ? pd_error_last() : "out of memory", 0, false);
 		goto done;
 	}
@@ -321,6 +318,7 @@ void pd_engine_start_track(pd_engine *e)
 	e->started_ms = e->progress_ms = pd_now_ms();
 	e->st = ST_RUNNING;
 done:
+	pd_checkpoint_clear(&from);
 	pd_worktree_info_clear(&w);
 	pd_argv_free(argv);
 	pd_argv_free(env);

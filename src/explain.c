@@ -156,7 +156,7 @@ void pd_explain_failure(const pd_explain_input *in, char *msg, size_t mcap, char
 	} else if (s && s->unknown_command) {
 		add(msg, mcap, &len, "%s does not know the command: %s", who,
 		    s->unknown_command_text ? s->unknown_command_text : "Unknown command");
-		snprintf(words, sizeof(words), "%s", "");
+		words[0] = '\0'; /* the command's words are the message */
 		add(hint, hcap, &hlen, "the claude-slash preset needs the upstream /execute-work-packet "
 				       "command in ~/.claude/commands; --runner claude passes packetdeck's "
 				       "own prompt and needs nothing installed");

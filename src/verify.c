@@ -31,6 +31,7 @@ typedef struct where {
 	const char *cli;
 	git_repository *own;   /* opened for this track alone: freed after */
 	char *own_cli;
+	char tip[41];          /* the tip of the track's branch there ("" if none) */
 } where;
 
 int pd_verifier_new(pd_verifier **out, const pd_manifest *m)
@@ -176,10 +177,10 @@ static void where_clear(where *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/* Find t's repository: 0 with *w set, PD_ENOTFOUND when there is none. */
+/* Find t's repository and its branch's tip there: 0 with *w set,
+ * PD_ENOTFOUND when there is none. */
 static int track_where(pd_verifier *v, const pd_track *t, where *w)
 {
-	char tip[41];
 	int rc;
 
 	memset(w, 0, sizeof(*w));
@@ -197,8 +198,8 @@ static int track_where(pd_verifier *v, const pd_track *t, where *w)
 	w->repo = v->repo;
 	w->cli = v->cli;
 	if (w->repo || w->cli) {
-		branch_tip(w, t->branch, tip);
-		if (tip[0])
+		branch_tip(w, t->branch, w->tip);
+		if (w->tip[0])
 			return 0;
 	}
 	if (t->worktree_path && (rc = open_at(t->worktree_path, &w->own, &w->own_cli)) != 0) {
@@ -206,6 +207,7 @@ static int track_where(pd_verifier *v, const pd_track *t, where *w)
 			return rc;
 		w->repo = w->own;
 		w->cli = w->own_cli;
+		branch_tip(w, t->branch, w->tip);
 		return 0;
 	}
 	return w->repo || w->cli ? 0 : PD_ENOTFOUND;
@@ -233,7 +235,7 @@ static int PD_PRINTF(2, 3) refuse(pd_marker *mk, const char *fmt, ...)
 
 int pd_verify_marker(pd_verifier *v, const pd_track *t, pd_marker *mk)
 {
-	char full[41], tip[41];
+	char full[41];
 	where w;
 	int rc;
 
@@ -253,10 +255,9 @@ int pd_verify_marker(pd_verifier *v, const pd_track *t, pd_marker *mk)
 		rc = refuse(mk, "commit %.12s is %s the repository", mk->commit,
 			    rc == PD_EINVALID ? "ambiguous in" : "not in");
 	} else {
-		branch_tip(&w, t->branch, tip);
-		if (!tip[0])
+		if (!w.tip[0])
 			rc = refuse(mk, "branch %.200s does not exist in the repository", t->branch);
-		else if (!reaches(&w, tip, full))
+		else if (!reaches(&w, w.tip, full))
 			rc = refuse(mk, "commit %.7s is not on branch %.200s", full, t->branch);
 	}
 	where_clear(&w);
@@ -301,23 +302,21 @@ int pd_verify_branch_tip(pd_verifier *v, const pd_track *t, char tip[41])
 	tip[0] = '\0';
 	if ((rc = track_where(v, t, &w)) < 0)
 		return rc;
-	branch_tip(&w, t->branch, tip);
+	memcpy(tip, w.tip, sizeof(w.tip));
 	where_clear(&w);
 	return 0;
 }
 
 int pd_verify_advanced(pd_verifier *v, const pd_track *t, const char *base, bool *advanced)
 {
-	char tip[41];
 	where w;
 	int rc;
 
 	*advanced = false;
 	if ((rc = track_where(v, t, &w)) < 0)
 		return rc;
-	branch_tip(&w, t->branch, tip);
-	if (tip[0])
-		*advanced = !base || !base[0] || (strcmp(tip, base) != 0 && reaches(&w, tip, base));
+	if (w.tip[0])
+		*advanced = !base || !base[0] || (strcmp(w.tip, base) != 0 && reaches(&w, w.tip, base));
 	where_clear(&w);
 	return 0;
 }
