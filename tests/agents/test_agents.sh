@@ -7,7 +7,7 @@
 # permissions, paths, environment, exit status).
 # usage: test_agents.sh PACKETDECK AGENTS_DIR
 set -u
-PD=$1 AGENTS_DIR=$2
+PD=$(realpath -- "$1") AGENTS_DIR=$(realpath -m -- "$2") # runners start in worktrees: no relative paths
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../cli/lib.sh"
 . "$HERE/agentenv.sh"
