@@ -401,13 +401,26 @@ static void completed(pd_engine *e, const pd_marker *m)
 	}
 }
 
+/* Append the agent's last words and its log's path to a failure message. */
+static void explain_said(pd_engine *e, char *msg, size_t cap)
+{
+	char *log = pd_state_file(e->pd->manifest->dir, cur_track(e)->id, "log");
+	pd_explain_input in = {.runner = e->o.runner,
+			       .preset = e->preset,
+			       .said = e->stream ? pd_agent_stream_summary(e->stream) : NULL,
+			       .log_path = log};
+
+	pd_explain_said(&in, msg, cap);
+	free(log);
+}
+
 /* An agent claims completion: its branch must have advanced since the
  * track started. Returns true if it did (or there is nothing to check
  * against); else fails the track, the failure record refuting the marker. */
 static bool advanced(pd_engine *e)
 {
 	const pd_track *t = cur_track(e);
-	char msg[600];
+	char msg[1400];
 	pd_start st;
 	bool moved = true;
 
@@ -418,6 +431,7 @@ static bool advanced(pd_engine *e)
 		snprintf(msg, sizeof(msg), "track %ld claims completion but branch %s has no commit since "
 					   "it started at %.7s",
 			 t->id, t->branch, st.commit ? st.commit : "(no commit)");
+		explain_said(e, msg, sizeof(msg));
 		pd_engine_failed_hint(e, NULL, msg,
 				      "the agent must commit its work before it writes the marker; packetdeck "
 				      "never touches the marker: run the track again",
@@ -471,6 +485,8 @@ static void track_ended(pd_engine *e, int ws)
 	hint[0] = '\0';
 	if (e->stopped_why[0]) {
 		snprintf(msg, sizeof(msg), "%s", e->stopped_why);
+		if (!builtin(e))
+			explain_said(e, msg, sizeof(msg));
 	} else if (builtin(e)) {
 		if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
 			snprintf(msg, sizeof(msg), "the runner exited 0 without a valid completion marker "

@@ -122,6 +122,8 @@ static const char *program(const pd_explain_input *in)
 							       : "the runner";
 }
 
+static void said(const pd_explain_input *in, const char *words, char *msg, size_t mcap, size_t *len);
+
 void pd_explain_failure(const pd_explain_input *in, char *msg, size_t mcap, char *hint, size_t hcap)
 {
 	const pd_agent_summary *s = in->said;
@@ -192,10 +194,28 @@ void pd_explain_failure(const pd_explain_input *in, char *msg, size_t mcap, char
 		add(msg, mcap, &len, "the runner exited 0 without a valid completion marker (protocol "
 				     "violation: re-run the track)");
 	}
+	said(in, words, msg, mcap, &len);
+}
+
+/* "; WHO said: WORDS (the whole output: LOG)", or "; it printed nothing". */
+static void said(const pd_explain_input *in, const char *words, char *msg, size_t mcap, size_t *len)
+{
+	const pd_agent_summary *s = in->said;
+	const char *who = program(in);
+
 	if (words[0])
-		add(msg, mcap, &len, "; %s said: %s", strcmp(who, "the runner") == 0 ? "it" : who, words);
+		add(msg, mcap, len, "; %s said: %s", strcmp(who, "the runner") == 0 ? "it" : who, words);
 	else if (!s || (!s->has_result && !s->lines))
-		add(msg, mcap, &len, "; it printed nothing");
+		add(msg, mcap, len, "; it printed nothing");
 	if (in->log_path)
-		add(msg, mcap, &len, " (the whole output: %s)", in->log_path);
+		add(msg, mcap, len, " (the whole output: %s)", in->log_path);
+}
+
+void pd_explain_said(const pd_explain_input *in, char *msg, size_t mcap)
+{
+	char words[WORDS_MAX + 64];
+	size_t len = strlen(msg);
+
+	last_words(in->said, words, sizeof(words));
+	said(in, words, msg, mcap, &len);
 }

@@ -31,6 +31,11 @@ typedef struct pd_explain_input {
 void pd_explain_failure(const pd_explain_input *in, char *message, size_t message_cap, char *hint,
 			size_t hint_cap);
 
+/* Append to `message` (a string) what the agent last said and where its
+ * whole output is, as pd_explain_failure ends its message: for a failure
+ * found by other means (a claim the branch does not back). */
+void pd_explain_said(const pd_explain_input *in, char *message, size_t message_cap);
+
 /* "Bash: git commit -m x; Write: /p/track-1.checkpoint.json" for the
  * first denials of `s`, into buf. */
 const char *pd_explain_denials(const pd_agent_summary *s, char *buf, size_t cap);

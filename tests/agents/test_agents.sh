@@ -36,6 +36,14 @@ J
 run() { timeout 600 "$PD" run "$@" --no-tui >"$T_TMP/out" 2>"$T_TMP/err" </dev/null; RC=$?; }
 commits() { git -C "$W/repo" rev-list --count "$1" ^main; }
 
+# claude retries an endpoint that refuses for about 3 minutes (10 retries,
+# measured): run that case beside the others, from the start
+world unreach-claude; UD=$D UW=$W
+( AGENTS_PORT=1 agents_env; t0=$(date +%s)
+  timeout 600 "$PD" run "$UD" --runner claude --no-tui >"$T_TMP/u.out" 2>"$T_TMP/u.err" </dev/null
+  echo "$? $(( $(date +%s) - t0 ))" >"$T_TMP/u.rc" ) &
+UPID=$!
+
 agents_server_start full
 for preset in claude codex; do
   t_begin "the $preset preset completes two tracks with real commits, checkpoints and markers"
@@ -69,6 +77,7 @@ expect_err "Hint: the runner's permissions do not allow what the track needs: th
 t_begin "completion without commits is refused; a marker naming a missing commit is refused"
 world nocommit; agents_scenario no_commit; run "$D" --runner claude; expect_rc 1
 grep -q "track 1 claims completion but branch a/t1 has no commit since it started at" "$T_TMP/err" || t_fail "$(cat "$T_TMP/err")"
+grep -q "; claude said: Track 1 complete. (the whole output: " "$T_TMP/err" || t_fail "no last words: $(cat "$T_TMP/err")"
 world bogus; agents_scenario bogus_commit; run "$D" --runner codex; expect_rc 1
 grep -q "commit 0123456789ab is not in the repository" "$T_TMP/err" || t_fail "$(cat "$T_TMP/err")"
 t_begin "SIGTERM while claude waits on its model: exit 3, no process left, the track resumable"
@@ -87,4 +96,11 @@ world down; AGENTS_PORT=1 agents_env; t0=$(date +%s); run "$D" --runner codex; e
 [ $(( $(date +%s) - t0 )) -lt 120 ] || t_fail "took $(( $(date +%s) - t0 )) s"
 grep -q "codex could not reach its model" "$T_TMP/err" || t_fail "$(cat "$T_TMP/err")"
 [ -z "$(left_under "$W")" ] || t_fail "left: $(left_under "$W")"
+t_begin "an unreachable endpoint fails the claude track within the 5-minute bound"
+wait "$UPID"; read -r urc usecs <"$T_TMP/u.rc"
+[ "$urc" = 1 ] || t_fail "exit $urc: $(cat "$T_TMP/u.err")"
+[ "$usecs" -lt 300 ] || t_fail "took $usecs s"
+grep -q "claude could not reach its model" "$T_TMP/u.err" || t_fail "$(cat "$T_TMP/u.err")"
+[ -z "$(left_under "$UW")" ] || t_fail "left: $(left_under "$UW")"
+echo "# claude gave up on the endpoint after $usecs s"
 t_summary
