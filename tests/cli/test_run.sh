@@ -155,7 +155,7 @@ python3 -c 'import json,sys; assert "protocol violation" in json.load(open(sys.a
 t_begin "an agent's marker without a commit since the start fails the track, is never counted, and a real one then completes"
 world nocommit; run "$D" --runner "bash $HERE/fake_agent.sh no-commit {packet} {track}"; expect_rc 1
 start=$(git -C "$W/repo" rev-parse HEAD)
-expect_err "Track 1 (t1) failed: track 1 claims completion but branch d/track-1 has no commit since it started at $(echo "$start" | cut -c1-7)"
+expect_err "Track 1 (t1) failed: track 1 claims completion but branch d/track-1 has no commit since it started at $(echo "$start" | cut -c1-7); it said: agent: doing task 1.1 / agent: doing task 1.2 (the whole output: $D/.packetdeck/track-1.log)"
 expect_err "Hint: the agent must commit its work before it writes the marker; packetdeck never touches the marker: run the track again"
 [ ! -e "$W/wt-2" ] || t_fail "track 2 started"
 [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["commit"])' "$D/.packetdeck/track-1.start.json")" = "$start" ] || t_fail "start record"
@@ -190,10 +190,10 @@ t_begin "an agent without progress is stopped after --idle-timeout; any runner a
 world idle; t0=$(date +%s)
 run "$D" --runner "bash $HERE/fake_agent.sh silent {packet} {track}" --idle-timeout 2; expect_rc 1
 [ $(( $(date +%s) - t0 )) -lt 15 ] || t_fail "took $(( $(date +%s) - t0 )) s"
-expect_err "Track 1 (t1) failed: stopped after 2s without progress (--idle-timeout: no output, no checkpoint)"
+expect_err "Track 1 (t1) failed: stopped after 2s without progress (--idle-timeout: no output, no checkpoint); it said: agent: thinking (the whole output: $D/.packetdeck/track-1.log)"
 [ -z "$(left_under "$W")" ] || t_fail "a runner was left: $(left_under "$W")"
 world whole; run "$D" --runner "bash $HERE/fake_agent.sh silent {packet} {track}" --track-timeout 1; expect_rc 1
-expect_err "Track 1 (t1) failed: stopped after --track-timeout 1s"
+expect_err "Track 1 (t1) failed: stopped after --track-timeout 1s; it said: agent: thinking (the whole output: $D/.packetdeck/track-1.log)"
 run "$D" --idle-timeout soon; expect_rc 2
 
 t_begin "an agent CLI that is not installed is named, with where to get it, before anything is done"
