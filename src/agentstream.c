@@ -57,6 +57,7 @@ struct pd_agent_stream {
 	struct call calls[CALLS];
 	size_t calls_next;
 	size_t denials_cap;
+	char message_id[64]; /* claude: the assistant message whose usage was counted last */
 };
 
 static int nomem(void)
@@ -303,6 +304,25 @@ static int claude_system(pd_agent_stream *s, const cJSON *root, pd_agent_activit
 	return error_event(s, msg);
 }
 
+/* Claude reports its totals only at the end; until then each assistant
+ * message (one line per content block, all with the message's id and
+ * usage) adds a turn and its tokens once. The result's totals replace these. */
+static void live_usage(pd_agent_stream *s, const cJSON *message)
+{
+	const cJSON *usage = pd_json_get(message, "usage");
+	const char *id = str(message, "id");
+	long in = 0, out = 0;
+
+	if (!usage || !id || strcmp(id, s->message_id) == 0 || s->sum.has_result)
+		return;
+	snprintf(s->message_id, sizeof(s->message_id), "%s", id);
+	get_long(usage, "input_tokens", &in);
+	get_long(usage, "output_tokens", &out);
+	s->sum.turns++;
+	s->sum.input_tokens += in;
+	s->sum.output_tokens += out;
+}
+
 static int claude_assistant(pd_agent_stream *s, const cJSON *root, pd_agent_activity *act)
 {
 	const cJSON *content = pd_json_get(pd_json_get(root, "message"), "content");
@@ -311,6 +331,7 @@ static int claude_assistant(pd_agent_stream *s, const cJSON *root, pd_agent_acti
 	bool is_error = e && !cJSON_IsNull(e) && !cJSON_IsFalse(e), limited = false;
 	int error;
 
+	live_usage(s, pd_json_get(root, "message"));
 	for (b = first(content); b; b = b->next) {
 		if ((type = str(b, "type")) == NULL)
 			continue;

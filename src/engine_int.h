@@ -55,6 +55,8 @@ struct pd_engine {
 	pd_agent_stream *stream;      /* an agent's output, read line by line */
 	char *agent_buf;              /* its line storage: stream lines are long */
 	pd_lines agent_lines;
+	long usage_seen[3];           /* turns, input and output tokens last reported */
+	bool cost_seen;
 	long started_ms, progress_ms; /* monotonic: the runner's start, its last progress */
 	char stopped_why[200];        /* why the engine stopped the runner ("" if it did not) */
 };

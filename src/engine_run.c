@@ -272,6 +272,8 @@ void pd_engine_start_track(pd_engine *e)
 		e->agent_lines = (pd_lines){e->agent_buf, AGENT_LINE_MAX, 0, false};
 		pd_agent_stream_free(e->stream);
 		e->stream = NULL;
+		memset(e->usage_seen, 0, sizeof(e->usage_seen));
+		e->cost_seen = false;
 		if (pd_agent_stream_new(&e->stream, e->preset ? e->preset->stream : PD_AGENT_AUTO) < 0) {
 			pd_engine_failed(e, NULL, pd_error_last(), 0, false);
 			goto done;
@@ -326,6 +328,28 @@ done:
 	free(lock);
 }
 
+/* agent_usage when the agent's counts moved. */
+static void usage_changed(pd_engine *e)
+{
+	const pd_agent_summary *s = pd_agent_stream_summary(e->stream);
+	pd_event ev = PD_EVENT_INIT(PD_EV_AGENT_USAGE);
+
+	if (s->turns == e->usage_seen[0] && s->input_tokens == e->usage_seen[1] &&
+	    s->output_tokens == e->usage_seen[2] && s->has_cost == e->cost_seen)
+		return;
+	e->usage_seen[0] = s->turns;
+	e->usage_seen[1] = s->input_tokens;
+	e->usage_seen[2] = s->output_tokens;
+	e->cost_seen = s->has_cost;
+	ev.track = cur_track(e)->id;
+	ev.turns = s->turns;
+	ev.input_tokens = s->input_tokens;
+	ev.output_tokens = s->output_tokens;
+	ev.cost_usd = s->cost_usd;
+	ev.has_cost = s->has_cost;
+	pd_engine_emit(e, &ev);
+}
+
 /* One line of an agent's output, through its stream reader: what is not
  * an error (a reconnect, a retry) is progress. */
 static void agent_line(void *ctx, const char *line, size_t len, bool cut)
@@ -337,6 +361,20 @@ static void agent_line(void *ctx, const char *line, size_t len, bool cut)
 		return;
 	if (act.kind != PD_ACT_ERROR && (len > 0 || cut))
 		e->progress_ms = pd_now_ms();
+	if (act.kind != PD_ACT_NONE && act.kind != PD_ACT_DONE) {
+		static const char *const kinds[] = {[PD_ACT_TOOL] = "tool", [PD_ACT_RESULT] = "result",
+						    [PD_ACT_MESSAGE] = "message", [PD_ACT_ERROR] = "error"};
+		pd_event ev = PD_EVENT_INIT(PD_EV_AGENT_ACTIVITY);
+
+		ev.track = cur_track(e)->id;
+		ev.kind = kinds[act.kind];
+		ev.tool = act.tool;
+		ev.summary = act.summary;
+		ev.exit_code = act.exit_code;
+		ev.is_error = act.is_error;
+		pd_engine_emit(e, &ev);
+	}
+	usage_changed(e);
 }
 
 /* Keep the last complete, non-blank line of output, for failure messages

@@ -11,7 +11,7 @@ const char *pd_event_name(pd_event_type t)
 		"run_started",     "track_skipped", "blocked",           "waiting",
 		"track_started",   "task_started",  "checkpoint",        "track_completed",
 		"track_failed",    "handoff_suggested", "aborted",       "run_completed",
-		"notice"};
+		"notice",          "agent_activity", "agent_usage",      "limited"};
 
 	return (unsigned)t < sizeof(names) / sizeof(*names) ? names[t] : "unknown";
 }
@@ -64,6 +64,28 @@ char *pd_event_json(const pd_event *e)
 	if (e->type == PD_EV_WAITING) {
 		cJSON_AddNumberToObject(o, "next_poll_s", (double)e->next_poll_s);
 		add_str(o, "deadline", e->deadline);
+	}
+	if (e->type == PD_EV_AGENT_ACTIVITY) {
+		add_str(o, "kind", e->kind);
+		add_str(o, "tool", e->tool);
+		cJSON_AddStringToObject(o, "summary", e->summary ? e->summary : "");
+		if (e->exit_code >= 0)
+			cJSON_AddNumberToObject(o, "exit_code", e->exit_code);
+		if (e->is_error)
+			cJSON_AddTrueToObject(o, "is_error");
+	}
+	if (e->type == PD_EV_AGENT_USAGE) {
+		cJSON_AddNumberToObject(o, "turns", (double)e->turns);
+		cJSON_AddNumberToObject(o, "input_tokens", (double)e->input_tokens);
+		cJSON_AddNumberToObject(o, "output_tokens", (double)e->output_tokens);
+		if (e->has_cost)
+			cJSON_AddNumberToObject(o, "cost_usd", e->cost_usd);
+	}
+	if (e->type == PD_EV_LIMITED) {
+		if (e->resets_at)
+			cJSON_AddStringToObject(o, "resets_at", e->resets_at);
+		else
+			cJSON_AddNullToObject(o, "resets_at");
 	}
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);

@@ -83,8 +83,10 @@ typedef struct pd_agent_summary {
 	char *result_text; /* claude result.result; codex: the last agent_message (at most 16 KiB) */
 	char *last_error;  /* the last error: codex error/turn.failed, claude's API errors and retries */
 
-	long turns;               /* claude num_turns; codex turns started */
-	long input_tokens;        /* as reported: claude's exclude the cache, codex's include it */
+	long turns;               /* claude: counted live per assistant message, then num_turns;
+				   * codex: turns started */
+	long input_tokens;        /* as reported: claude's exclude the cache, codex's include it
+				   * (claude's live counts are its messages' sums until its result) */
 	long cached_input_tokens; /* claude cache_read_input_tokens, codex cached_input_tokens */
 	long output_tokens;
 	double cost_usd; /* claude total_cost_usd */

@@ -11,6 +11,14 @@
  *   track_completed (track, commit)       track_failed (track, task, message, exit_status)
  *   handoff_suggested (completed, total)  aborted (reason)
  *   run_completed (completed, total)      notice (track, message)
+ *   agent_activity (track, kind, tool, summary, exit_code, is_error): what
+ *       an agent is doing, one per line of its stream that says something;
+ *       kind "tool" (a call starts), "result" (its outcome), "message"
+ *       (its text), "error" (an API error, a retry, a warning)
+ *   agent_usage (track, turns, input_tokens, output_tokens, cost_usd)
+ *   limited (track, resets_at or null, message): a usage limit; the track
+ *       starts again from its checkpoint at resets_at (or every poll
+ *       interval when unknown), until the wait timeout
  */
 #ifndef PD_EVENT_H
 #define PD_EVENT_H
@@ -30,7 +38,10 @@ typedef enum pd_event_type {
 	PD_EV_HANDOFF_SUGGESTED,
 	PD_EV_ABORTED,
 	PD_EV_RUN_COMPLETED,
-	PD_EV_NOTICE
+	PD_EV_NOTICE,
+	PD_EV_AGENT_ACTIVITY,
+	PD_EV_AGENT_USAGE,
+	PD_EV_LIMITED
 } pd_event_type;
 
 typedef struct pd_event {
@@ -49,9 +60,21 @@ typedef struct pd_event {
 	const char *deadline;    /* UTC timestamp */
 	const char *name;        /* the track's name, for people */
 	const char *hint;        /* track_failed: what to do, when more than "fix it" */
+	/* agent_activity */
+	const char *kind;        /* "tool", "result", "message", "error" */
+	const char *tool;        /* "Bash", "Edit", codex's "command_execution"; NULL */
+	const char *summary;     /* one display-safe line */
+	int exit_code;           /* a command's exit status; -1 unknown */
+	int is_error;            /* a failed call, an error */
+	/* agent_usage */
+	long turns, input_tokens, output_tokens;
+	double cost_usd;
+	int has_cost;
+	/* limited */
+	const char *resets_at;   /* UTC timestamp; NULL: not known */
 } pd_event;
 
-#define PD_EVENT_INIT(t) {.type = (t), .track = -1}
+#define PD_EVENT_INIT(t) {.type = (t), .track = -1, .exit_code = -1}
 
 typedef void (*pd_event_fn)(void *ctx, const pd_event *e);
 

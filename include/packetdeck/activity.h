@@ -1,0 +1,3 @@
+#ifndef PD_ACTIVITY_H
+#define PD_ACTIVITY_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef PD_NOTIFY_H
+#define PD_NOTIFY_H
+#endif

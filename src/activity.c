@@ -1,0 +1,2 @@
+/* activity.c - (being written) */
+#include "packetdeck/activity.h"

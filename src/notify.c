@@ -1,0 +1,2 @@
+/* notify.c - (being written) */
+#include "packetdeck/notify.h"

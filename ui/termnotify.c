@@ -1,0 +1,2 @@
+/* termnotify.c - (being written) */
+#include "termnotify.h"

@@ -1,0 +1,3 @@
+#ifndef UI_TERMNOTIFY_H
+#define UI_TERMNOTIFY_H
+#endif
