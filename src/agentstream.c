@@ -674,6 +674,7 @@ static int json_line(pd_agent_stream *s, const cJSON *root, pd_agent_activity *a
 		return 0; /* a type this reader does not know */
 	if (s->sum.kind == PD_AGENT_AUTO)
 		s->sum.kind = kind;
+	act->structured = true;
 	if (kind == PD_AGENT_CODEX)
 		return codex_line(s, root, type, act);
 	if (strcmp(type, "system") == 0)
@@ -701,8 +702,10 @@ int pd_agent_stream_feed(pd_agent_stream *s, const char *line, size_t len, bool 
 	s->sum.lines++;
 	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'); i++)
 		;
-	if (i == len || (cut && line[i] == '{'))
-		goto done; /* blank, or JSON that lost its end */
+	if (i == len || (cut && line[i] == '{')) {
+		act->structured = i < len; /* JSON that lost its end: not text to show */
+		goto done;
+	}
 	if (cut || line[i] != '{' || memchr(line, '\0', len)) {
 		error = plain_line(s, line, len);
 		goto done;

@@ -361,6 +361,11 @@ static void agent_line(void *ctx, const char *line, size_t len, bool cut)
 		return;
 	if (act.kind != PD_ACT_ERROR && (len > 0 || cut))
 		e->progress_ms = pd_now_ms();
+	if (!act.structured && e->o.on_output) {
+		/* text: shown as it came, a line at a time */
+		e->o.on_output(e->o.ctx, cur_track(e)->id, line, len);
+		e->o.on_output(e->o.ctx, cur_track(e)->id, "\n", 1);
+	}
 	if (act.kind != PD_ACT_NONE && act.kind != PD_ACT_DONE) {
 		static const char *const kinds[] = {[PD_ACT_TOOL] = "tool", [PD_ACT_RESULT] = "result",
 						    [PD_ACT_MESSAGE] = "message", [PD_ACT_ERROR] = "error"};
@@ -404,14 +409,15 @@ void pd_engine_drain_output(pd_engine *e)
 		if (n <= 0)
 			continue;
 		pd_lines_feed(&e->out_lines, buf, (size_t)n, output_line, e);
-		if (e->stream)
-			pd_lines_feed(&e->agent_lines, buf, (size_t)n, agent_line, e);
-		else
-			e->progress_ms = pd_now_ms();
 		if (e->log_fd >= 0 && write(e->log_fd, buf, (size_t)n) < 0)
 			(void)0;
-		if (e->o.on_output)
-			e->o.on_output(e->o.ctx, cur_track(e)->id, buf, (size_t)n);
+		if (e->stream) {
+			pd_lines_feed(&e->agent_lines, buf, (size_t)n, agent_line, e);
+		} else {
+			e->progress_ms = pd_now_ms();
+			if (e->o.on_output)
+				e->o.on_output(e->o.ctx, cur_track(e)->id, buf, (size_t)n);
+		}
 	}
 	drain_status(e);
 }

@@ -56,6 +56,9 @@ typedef struct pd_agent_activity {
 	const char *summary;
 	int exit_code; /* a command's exit status, -1 unknown */
 	bool is_error; /* a failed tool call or a failed end */
+	/* the line was one of a stream's JSON objects (or JSON cut short): its
+	 * readable form is the activity; else it is text to show as it is */
+	bool structured;
 } pd_agent_activity;
 
 #define PD_AGENT_SUMMARY_MAX 200

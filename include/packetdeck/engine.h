@@ -51,7 +51,9 @@ enum {
 
 typedef struct pd_engine pd_engine;
 
-/* Called with each chunk of a runner's output (already in the log). */
+/* Called with each chunk of a runner's output (already in the log). An
+ * agent's output comes a line at a time, and only its lines of text: the
+ * lines of its JSON stream come as agent_activity events instead. */
 typedef void (*pd_output_fn)(void *ctx, long track, const char *data, size_t len);
 
 typedef struct pd_engine_options {
