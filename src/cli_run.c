@@ -37,6 +37,10 @@ static const char help[] =
 	"                             is stopped and its track fails (1800; 0: never);\n"
 	"                             its errors and reconnect attempts are not progress\n"
 	"  --track-timeout SECONDS    a track's runner is stopped after this long (0: never)\n"
+	"  --on-limit wait|abort      an agent hit its usage limit: wait for the reset and\n"
+	"                             start the track again from its checkpoint (wait; with\n"
+	"                             no reset time known, every --poll up to --wait-timeout),\n"
+	"                             or abort (exit 3)\n"
 	"  --handoff ask|continue|stop  between tracks (ask; headless, ask continues);\n"
 	"                             stop writes .packetdeck/handoff.md and exits 5\n"
 	"  --json                     events as JSON lines (runner output only in logs)\n"
@@ -60,10 +64,11 @@ static const char help[] =
 
 static const char help_end[] =
 	"Files: .packetdeck/run.lock, track-N.lock, track-N.log, track-N.failure.json,\n"
-	"track-N.start.json, events.jsonl, handoff.md.\n"
+	"track-N.start.json, track-N.limit.json, events.jsonl, handoff.md.\n"
 	"\n"
 	"exit status: 0 all complete, 1 a track failed, 2 invalid input or usage,\n"
-	"3 aborted (blocked, wait timeout, signal), 4 locked by another run,\n"
+	"3 aborted (blocked, wait timeout, usage limit with --on-limit abort, signal),\n"
+	"4 locked by another run,\n"
 	"5 stopped for handoff.\n";
 
 /* The help, with the presets' exact text from the table the engine uses. */
@@ -85,12 +90,34 @@ static char *full_help(void)
 }
 
 typedef struct driver {
-	bool json, quiet;
+	bool json, quiet, limit_abort;
+	unsigned poll_s;
 } driver;
 
 static void on_event(void *ctx, const pd_event *e)
 {
-	cli_print_event(e, ((driver *)ctx)->json);
+	driver *d = ctx;
+
+	if (d->quiet && !d->json && e->type == PD_EV_AGENT_ACTIVITY)
+		return; /* the runner's output, in its readable form */
+	if (e->type == PD_EV_LIMITED && !d->json) {
+		/* what this driver does about it */
+		if (e->resets_at)
+			printf("Track %ld (%s): usage limit until %s; %s\n", e->track, e->name ? e->name : "",
+			       e->resets_at, d->limit_abort ? "aborting (--on-limit abort)"
+				 : "waiting, then it starts again from its checkpoint");
+		else if (d->limit_abort)
+			printf("Track %ld (%s): usage limit (reset time not known); aborting (--on-limit abort)\n",
+			       e->track, e->name ? e->name : "");
+		else
+			printf("Track %ld (%s): usage limit (reset time not known); trying again every %u s\n",
+			       e->track, e->name ? e->name : "", d->poll_s);
+		if (e->message)
+			printf("  %s\n", e->message);
+		fflush(stdout);
+		return;
+	}
+	cli_print_event(e, d->json);
 }
 
 static void on_output(void *ctx, long track, const char *data, size_t len)
@@ -168,7 +195,7 @@ int cli_run(int argc, char **argv)
 	bool resume = false, json = false, quiet = false, no_tui = false, ascii = false;
 	const char *runner = getenv("PACKETDECK_RUNNER"), *on_blocked = "ask", *handoff = "ask";
 	const char *poll_text = "30", *timeout_text = "1800", *handoff_timeout = "30", *dir;
-	const char *idle_text = "1800", *track_text = "0";
+	const char *idle_text = "1800", *track_text = "0", *on_limit = "wait";
 	const cli_opt opts[] = {{"--runner", NULL, &runner},     {"--resume", &resume, NULL},
 				{"--on-blocked", NULL, &on_blocked}, {"--poll", NULL, &poll_text},
 				{"--wait-timeout", NULL, &timeout_text}, {"--handoff", NULL, &handoff},
@@ -176,6 +203,7 @@ int cli_run(int argc, char **argv)
 				{"--no-tui", &no_tui, NULL},      {"--ascii", &ascii, NULL},
 				{"--handoff-timeout", NULL, &handoff_timeout},
 				{"--idle-timeout", NULL, &idle_text}, {"--track-timeout", NULL, &track_text},
+				{"--on-limit", NULL, &on_limit},
 				{NULL, NULL, NULL}};
 	pd_engine_options eo = PD_ENGINE_OPTIONS_INIT;
 	char self[PATH_MAX];
@@ -202,9 +230,10 @@ int cli_run(int argc, char **argv)
 	if (!runner || !*runner)
 		runner = "builtin";
 	if (!one_of(on_blocked, "ask", "wait", "abort") || !one_of(handoff, "ask", "continue", "stop") ||
+	    !one_of(on_limit, "wait", "abort", "wait") ||
 	    poll_s < 1 || timeout_s < 0 || cli_seconds(handoff_timeout) < 0 || idle_s < 0 || track_s < 0) {
 		fprintf(stderr, "packetdeck run: --on-blocked takes ask|wait|abort, --handoff "
-				"ask|continue|stop, --poll, --wait-timeout, --idle-timeout, --track-timeout and "
+				"ask|continue|stop, --on-limit wait|abort, --poll, --wait-timeout, --idle-timeout, --track-timeout and "
 				"--handoff-timeout whole seconds\n");
 		return PD_EXIT_USAGE;
 	}
@@ -218,7 +247,7 @@ int cli_run(int argc, char **argv)
 		return status;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
-	drv = (driver){json, quiet};
+	drv = (driver){json, quiet, strcmp(on_limit, "abort") == 0, (unsigned)poll_s};
 	interactive = cli_has_terminal(json, no_tui);
 	eo.runner = runner;
 	eo.self_exe = n > 0 ? self : argv[0];
@@ -227,6 +256,7 @@ int cli_run(int argc, char **argv)
 	eo.wait_timeout_s = (unsigned)timeout_s;
 	eo.idle_timeout_s = (unsigned)idle_s;
 	eo.track_timeout_s = (unsigned)track_s;
+	eo.on_limit_abort = strcmp(on_limit, "abort") == 0;
 	eo.on_event = on_event;
 	eo.on_output = on_output;
 	eo.ctx = &drv;

@@ -49,6 +49,7 @@ static void print_text(const pd_pktdir *pd, const pd_snapshot *s, const glyphs *
 		const pd_track_files *tf = ts->files;
 		const pd_track_status *root = &s->tracks[ts->root];
 		const char *glyph = " ";
+		char lim[80];
 
 		if (tf->marker.state == PD_FILE_CORRUPT)
 			glyph = g->corrupt;
@@ -77,6 +78,10 @@ static void print_text(const pd_pktdir *pd, const pd_snapshot *s, const glyphs *
 			printf("%sinterrupted after task %s", i == s->next ? "next, " : "",
 			       tf->checkpoint.last_completed_task ? tf->checkpoint.last_completed_task
 								  : "?");
+			break;
+		case PD_STATE_LIMITED:
+			printf("%s%s", i == s->next && !s->run.held ? "next, " : "",
+			       pd_limit_text(&tf->limit, lim, sizeof(lim)));
 			break;
 		case PD_STATE_READY:
 			printf("%s", i == s->next ? "next" : "ready");
@@ -182,6 +187,15 @@ static cJSON *track_json(const pd_pktdir *pd, const pd_snapshot *s, size_t i)
 		cJSON_AddNumberToObject(f, "exit_status", tf->failure.exit_status);
 		add_str(f, "timestamp", tf->failure.timestamp);
 		cJSON_AddItemToObject(o, "failure", f);
+	}
+	if (tf->limit.state != PD_FILE_ABSENT) {
+		char when[21];
+
+		f = file_json(tf->limit.state, tf->limit.problem);
+		add_str(f, "resets_at", tf->limit.resets_at ? pd_timestamp(when, tf->limit.resets_at) : NULL);
+		add_str(f, "message", tf->limit.message);
+		add_str(f, "timestamp", tf->limit.timestamp);
+		cJSON_AddItemToObject(o, "limit", f);
 	}
 	if (tf->lock.held) {
 		f = cJSON_AddObjectToObject(o, "lock");

@@ -72,7 +72,7 @@ void pd_engine_finish(pd_engine *e, int status)
 	}
 }
 
-static void aborted(pd_engine *e, const char *reason)
+void pd_engine_aborted(pd_engine *e, const char *reason)
 {
 	pd_event ev = PD_EVENT_INIT(PD_EV_ABORTED);
 
@@ -343,6 +343,9 @@ void pd_engine_advance(pd_engine *e)
 			return;
 		}
 		e->cur = e->order[e->k];
+		e->resume_cur = false;
+		e->limit_tries = 0;
+		e->limit_deadline_ms = 0;
 		t = cur_track(e);
 		if (pd_track_verified(e->pd->verifier, e->pd->manifest, t, &m, &complete) < 0) {
 			pd_marker_clear(&m);
@@ -396,7 +399,7 @@ int pd_engine_answer(pd_engine *e, pd_answer a)
 			 e->nblocked == 1 && e->blocked_ids[0] == cur_track(e)->id
 				 ? "it is being executed by another process"
 				 : "dependencies are not complete");
-		aborted(e, why);
+		pd_engine_aborted(e, why);
 		return 0;
 	}
 	if (e->st == ST_BLOCKED && a == PD_ANSWER_WAIT) {
@@ -407,6 +410,16 @@ int pd_engine_answer(pd_engine *e, pd_answer a)
 		pd_engine_wait_tick(e, false);
 		return 0;
 	}
+	if (e->st == ST_LIMITED && a == PD_ANSWER_ABORT) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "track %ld: waiting out its usage limit was aborted",
+			 cur_track(e)->id);
+		pd_engine_aborted(e, why);
+		return 0;
+	}
+	if (e->st == ST_LIMITED && a == PD_ANSWER_WAIT)
+		return 0;
 	if (e->st == ST_HANDOFF && a == PD_ANSWER_CONTINUE) {
 		e->k++;
 		e->st = ST_NEXT;
@@ -439,7 +452,7 @@ void pd_engine_wait_tick(pd_engine *e, bool changed)
 
 		snprintf(why, sizeof(why), "track %ld: waited %u s and it is still blocked",
 			 cur_track(e)->id, e->o.wait_timeout_s);
-		aborted(e, why);
+		pd_engine_aborted(e, why);
 		return;
 	}
 	if (now >= e->next_poll) {
@@ -481,7 +494,7 @@ void pd_engine_interrupt(pd_engine *e, const char *why)
 			(void)0;
 	}
 	pd_engine_close_track(e);
-	aborted(e, why);
+	pd_engine_aborted(e, why);
 }
 
 void pd_engine_free(pd_engine *e)

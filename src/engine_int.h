@@ -20,6 +20,7 @@ typedef enum engine_state {
 	ST_WAITING,  /* waiting for markers or a lock */
 	ST_RUNNING,  /* a runner runs the current track */
 	ST_HANDOFF,  /* asking: continue or stop */
+	ST_LIMITED,  /* waiting out the current track's usage limit */
 	ST_DONE
 } engine_state;
 
@@ -59,6 +60,11 @@ struct pd_engine {
 	bool cost_seen;
 	long started_ms, progress_ms; /* monotonic: the runner's start, its last progress */
 	char stopped_why[200];        /* why the engine stopped the runner ("" if it did not) */
+	bool resume_cur;              /* the current track resumes at its checkpoint (a limit lifted) */
+	time_t limit_resets;          /* the current track's limit: when it lifts (0 unknown) */
+	long limit_next_ms, limit_deadline_ms; /* monotonic: the next try; giving up (0 none) */
+	char limit_msg[300];
+	unsigned limit_tries;
 };
 
 void pd_engine_emit(pd_engine *e, pd_event *ev);
@@ -78,5 +84,11 @@ void pd_engine_start_track(pd_engine *e);
 void pd_engine_drain_output(pd_engine *e);
 void pd_engine_close_track(pd_engine *e);
 int pd_engine_write_handoff(pd_engine *e);
+void pd_engine_aborted(pd_engine *e, const char *reason);
+/* engine_limit.c: the runner ended at a usage limit? Then it is handled
+ * (recorded, waited out or aborted) and true. */
+bool pd_engine_limit_hit(pd_engine *e);
+void pd_engine_limit_tick(pd_engine *e);
+int pd_engine_limit_timeout(const pd_engine *e);
 
 #endif

@@ -36,7 +36,7 @@ static bool builtin(const pd_engine *e)
 /* Does this attempt resume the track at its checkpoint? */
 static bool resuming(const pd_engine *e)
 {
-	return e->o.resume && cur_track(e)->id != e->o.restart_track;
+	return e->resume_cur || (e->o.resume && cur_track(e)->id != e->o.restart_track);
 }
 
 /* The runner's argv for the current track, whose worktree is `w`; `c`
@@ -237,6 +237,7 @@ void pd_engine_start_track(pd_engine *e)
 	ev.track = t->id;
 	ev.runner = e->o.runner;
 	pd_engine_emit(e, &ev);
+	pd_limit_remove(e->pd->manifest->dir, t->id); /* limited no more: it runs */
 	e->seen_task[0] = e->seen_stamp[0] = e->last_line[0] = e->stopped_why[0] = '\0';
 	e->out_lines = (pd_lines)PD_LINES_INIT(e->out_buf);
 	remember_checkpoint(e, false);
@@ -526,6 +527,10 @@ static void track_ended(pd_engine *e, int ws)
 			return;
 		}
 	}
+	if (!builtin(e) && !e->stopped_why[0] && pd_engine_limit_hit(e)) {
+		pd_marker_clear(&m);
+		return;
+	}
 	hint[0] = '\0';
 	if (e->stopped_why[0]) {
 		snprintf(msg, sizeof(msg), "%s", e->stopped_why);
@@ -637,6 +642,8 @@ size_t pd_engine_pollfds(pd_engine *e, struct pollfd *fds, int *timeout_ms)
 			*timeout_ms = 0;
 	} else if (e->st == ST_NEXT) {
 		*timeout_ms = 0;
+	} else if (e->st == ST_LIMITED) {
+		*timeout_ms = pd_engine_limit_timeout(e);
 	}
 	return n;
 }
@@ -656,6 +663,10 @@ int pd_engine_handle(pd_engine *e, const struct pollfd *fds, size_t n)
 	}
 	if (e->st == ST_NEXT) {
 		pd_engine_advance(e);
+		return 0;
+	}
+	if (e->st == ST_LIMITED) {
+		pd_engine_limit_tick(e);
 		return 0;
 	}
 	if (e->st != ST_RUNNING)

@@ -96,11 +96,15 @@ static void plan_track(pd_step *st, const pd_pktdir *pd, const pd_snapshot *s, s
 		return;
 	case PD_STATE_FAILED:
 	case PD_STATE_INTERRUPTED:
+	case PD_STATE_LIMITED:
 		break;
 	}
-	/* failed or interrupted */
+	/* failed, interrupted or limited */
 	{
-		char *was = ts->state == PD_STATE_FAILED
+		char lim[80];
+		char *was = ts->state == PD_STATE_LIMITED
+				    ? say("its agent hit a %s", pd_limit_text(&tf->limit, lim, sizeof(lim)))
+			    : ts->state == PD_STATE_FAILED
 				    ? say("failed at task %s: %s",
 					  tf->failure.task ? tf->failure.task : "?",
 					  tf->failure.message ? tf->failure.message

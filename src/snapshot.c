@@ -10,7 +10,7 @@
 const char *pd_state_name(pd_state state)
 {
 	static const char *names[] = {"complete", "running",  "failed",
-				      "interrupted", "ready", "blocked"};
+				      "interrupted", "ready", "blocked", "limited"};
 
 	return (unsigned)state < sizeof(names) / sizeof(*names) ? names[state] : "unknown";
 }
@@ -53,6 +53,7 @@ static void clear_files(pd_track_files *f)
 	pd_checkpoint_clear(&f->checkpoint);
 	pd_failure_clear(&f->failure);
 	pd_lockinfo_clear(&f->lock);
+	pd_limit_clear(&f->limit);
 }
 
 static bool no_file(const pd_track_files *f)
@@ -60,7 +61,7 @@ static bool no_file(const pd_track_files *f)
 	const pd_lockinfo *l = &f->lock;
 
 	return f->marker.state == PD_FILE_ABSENT && f->checkpoint.state == PD_FILE_ABSENT &&
-	       f->failure.state == PD_FILE_ABSENT && !l->held && !l->pid && !l->host && !l->since &&
+	       f->failure.state == PD_FILE_ABSENT && f->limit.state == PD_FILE_ABSENT && !l->held && !l->pid && !l->host && !l->since &&
 	       !l->run_id;
 }
 
@@ -97,7 +98,8 @@ static int read_track(pd_track_status *ts, const pd_pktdir *pd, size_t i)
 	ts->tasks_done = 0;
 	if ((error = pd_marker_read(&f.marker, m->dir, t->id)) < 0 ||
 	    (error = pd_checkpoint_read(&f.checkpoint, m->dir, t->id)) < 0 ||
-	    (error = pd_failure_read(&f.failure, m->dir, t->id)) < 0) {
+	    (error = pd_failure_read(&f.failure, m->dir, t->id)) < 0 ||
+	    (error = pd_limit_read(&f.limit, m->dir, t->id)) < 0) {
 		clear_files(&f);
 		return error;
 	}
@@ -117,6 +119,10 @@ static int read_track(pd_track_status *ts, const pd_pktdir *pd, size_t i)
 	if (f.marker.state == PD_FILE_OK && !pd_failure_refutes(&f.failure, &f.marker)) {
 		ts->state = PD_STATE_COMPLETE;
 		ts->tasks_done = pd_pktdir_ntasks(pd, i);
+	} else if (f.limit.state == PD_FILE_OK &&
+		   (f.checkpoint.state == PD_FILE_ABSENT || newer_or_same(f.limit.mtime, f.checkpoint.mtime)) &&
+		   (f.failure.state == PD_FILE_ABSENT || newer_or_same(f.limit.mtime, f.failure.mtime))) {
+		ts->state = PD_STATE_LIMITED;
 	} else if (f.lock.held) {
 		ts->state = PD_STATE_RUNNING;
 	} else if (f.failure.state != PD_FILE_ABSENT &&
@@ -169,7 +175,7 @@ static void settle_graph(pd_snapshot *s, const pd_dag *g)
 			s->completed++;
 		else if (s->next == PD_NO_TRACK &&
 			 (ts->state == PD_STATE_READY || ts->state == PD_STATE_INTERRUPTED ||
-			  ts->state == PD_STATE_FAILED))
+			  ts->state == PD_STATE_FAILED || ts->state == PD_STATE_LIMITED))
 			s->next = i;
 	}
 }

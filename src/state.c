@@ -53,7 +53,8 @@ long pd_state_file_track(const char *name)
 	/* what follows track-N in a state file's name (its temporary files
 	 * and upstream's lock add to the end) */
 	static const char *const kinds[] = {".completion.json", ".checkpoint.json", ".failure.json",
-					    ".start.json", ".lock", ".log", "-complete.json"};
+					    ".start.json", ".limit.json", ".lock", ".log",
+					    "-complete.json"};
 	const char *p = name;
 	char *end;
 	size_t k;
@@ -331,6 +332,47 @@ int pd_start_read(pd_start *out, const char *packet_dir, long track)
 	return 0;
 }
 
+int pd_limit_read(pd_limit *out, const char *packet_dir, long track)
+{
+	char *path = pd_state_file(packet_dir, track, "limit.json");
+	const cJSON *reset;
+	int64_t v;
+	cJSON *root;
+
+	memset(out, 0, sizeof(*out));
+	if (!path)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	root = read_object(path, &out->state, &out->problem, &out->mtime);
+	if (out->state != PD_FILE_ABSENT)
+		out->path = path;
+	else
+		free(path);
+	if (!root)
+		return 0;
+	reset = pd_json_get(root, "resets_at");
+	out->message = pd_json_strdup(root, "message");
+	out->timestamp = pd_json_strdup(root, "timestamp");
+	if (!pd_json_int(pd_json_get(root, "track"), 0, 2147483647, &v) || v != track)
+		corrupt(&out->state, &out->problem, out->path, "\"track\" is missing or names another track");
+	else if (!reset || !(cJSON_IsNull(reset) ||
+			     (cJSON_IsString(reset) && pd_timestamp_parse(reset->valuestring, &out->resets_at))))
+		corrupt(&out->state, &out->problem, out->path,
+			"\"resets_at\" must be a UTC timestamp (2026-01-05T12:30:00Z) or null");
+	else
+		out->state = PD_FILE_OK;
+	cJSON_Delete(root);
+	return 0;
+}
+
+void pd_limit_clear(pd_limit *l)
+{
+	free(l->path);
+	free(l->message);
+	free(l->timestamp);
+	free(l->problem);
+	memset(l, 0, sizeof(*l));
+}
+
 void pd_start_clear(pd_start *s)
 {
 	free(s->path);
@@ -525,4 +567,62 @@ int pd_failure_write(const char *packet_dir, long track, const char *task, const
 	error = write_object(path, obj, false);
 	free(path);
 	return error;
+}
+
+int pd_limit_write(const char *packet_dir, long track, time_t resets_at, const char *message)
+{
+	char now[21], when[21], *path = pd_state_file(packet_dir, track, "limit.json");
+	cJSON *obj;
+	int error;
+
+	if ((error = state_dir(packet_dir)) < 0) {
+		free(path);
+		return error;
+	}
+	if ((obj = cJSON_CreateObject()) != NULL) {
+		cJSON_AddStringToObject(obj, "format_version", "1.0.0");
+		cJSON_AddNumberToObject(obj, "track", (double)track);
+		add_string_or_null(obj, "resets_at", resets_at ? pd_timestamp(when, resets_at) : NULL);
+		cJSON_AddStringToObject(obj, "message", message ? message : "usage limit reached");
+		cJSON_AddStringToObject(obj, "timestamp", pd_timestamp(now, time(NULL)));
+	}
+	error = write_object(path, obj, false);
+	free(path);
+	return error;
+}
+
+int pd_limit_remove(const char *packet_dir, long track)
+{
+	char *path = pd_state_file(packet_dir, track, "limit.json");
+	int error = 0;
+
+	if (!path)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	if (unlink(path) != 0 && errno != ENOENT)
+		error = pd_error_errno(PD_EIO, "%s: cannot remove", path);
+	free(path);
+	return error;
+}
+
+bool pd_timestamp_parse(const char *text, time_t *out)
+{
+	struct tm tm;
+	char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!text || strlen(text) != 20 || !(end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm)) || *end)
+		return false;
+	*out = timegm(&tm);
+	return *out != (time_t)-1;
+}
+
+const char *pd_limit_text(const pd_limit *l, char *buf, size_t cap)
+{
+	char when[21];
+
+	if (l->resets_at)
+		snprintf(buf, cap, "usage limit until %s", pd_timestamp(when, l->resets_at));
+	else
+		snprintf(buf, cap, "usage limit (reset time not known)");
+	return buf;
 }

@@ -80,7 +80,7 @@ static bool in_checkpoints(const char *n)
 static bool in_state_dir(const char *n)
 {
 	return track_name(n, "track-", ".failure.json") || track_name(n, "track-", ".start.json") ||
-	       track_name(n, "track-", ".lock") ||
+	       track_name(n, "track-", ".limit.json") || track_name(n, "track-", ".lock") ||
 	       strcmp(n, "run.lock") == 0;
 }
 

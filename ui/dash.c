@@ -29,6 +29,10 @@ static void on_event(void *ctx, const pd_event *e)
 	dash *d = ctx;
 
 	ui_model_event(&d->m, e);
+	if (e->type == PD_EV_LIMITED) {
+		d->m.phase = "limited";
+		d->m.running = PD_NO_TRACK; /* its files say limited */
+	}
 	if (e->type != PD_EV_WAITING && e->type != PD_EV_NOTICE) {
 		long i = e->track >= 0 ? pd_dag_find(d->pd->dag, e->track) : -1;
 
@@ -98,6 +102,7 @@ int dash_engine_start(dash *d, bool resume, long restart_track)
 	pd_engine_free(d->e);
 	d->e = NULL;
 	d->done_seen = false;
+	d->limit_seen = 0;
 	d->eo = d->o.engine;
 	d->eo.resume = resume;
 	d->eo.restart_track = restart_track;
@@ -230,6 +235,14 @@ static void engine_asks(dash *d)
 		else
 			dash_ask_handoff(d);
 		d->dirty = true;
+	} else if (ask == PD_ASK_NONE && d->dlg.kind == UI_DLG_NONE) {
+		pd_engine_limit_info li;
+
+		if (pd_engine_limit(d->e, &li) && li.tries != d->limit_seen) {
+			d->m.phase = "limited";
+			dash_show_limited(d);
+			d->dirty = true;
+		}
 	} else if (ask == PD_ASK_DONE && !d->done_seen) {
 		int st = pd_engine_exit_status(d->e);
 
@@ -407,7 +420,10 @@ static bool something_moves(const dash *d)
 {
 	long a, b;
 
-	return (d->e && (pd_engine_running(d->e) || pd_engine_waiting(d->e, &a, &b))) ||
+	pd_engine_limit_info li;
+
+	return (d->e && (pd_engine_running(d->e) || pd_engine_waiting(d->e, &a, &b) ||
+			 pd_engine_limit(d->e, &li))) ||
 	       d->handoff_deadline || (d->m.watch && d->m.running != PD_NO_TRACK);
 }
 

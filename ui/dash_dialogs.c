@@ -1,7 +1,8 @@
 /* dash_dialogs.c - what each dialog of the dashboard says and what its
  * choices do: blocked (wait/abort, with countdowns; it closes by itself
  * when the marker appears), handoff (continue/stop, continuing by itself
- * after a timeout), failure card, resume menu, quit confirmation, help
+ * after a timeout), usage limit (wait/abort, counting down to the next
+ * try; it closes when the track starts again), failure card, resume menu, quit confirmation, help
  * (from the key table), find. The answers go to the engine. */
 #define _GNU_SOURCE
 #include "dash_int.h"
@@ -78,6 +79,47 @@ void dash_ask_handoff(dash *d)
 	ui_dialog_choice(&d->dlg, 's', "[s]top for handoff", CH_STOP);
 	d->handoff_deadline = d->o.handoff_timeout_s ? pd_now_ms() + (long)d->o.handoff_timeout_s * 1000 : 0;
 	dash_dialog_tick(d);
+}
+
+/* The limit's countdown, always the last line. */
+static void limit_lines(dash *d)
+{
+	pd_engine_limit_info li;
+	char a[16];
+
+	if (!d->e || !pd_engine_limit(d->e, &li))
+		return;
+	ui_dialog_drop_last(&d->dlg, "starts again");
+	ui_dialog_line(&d->dlg, UI_RUNNING, "starts again from its checkpoint in %s",
+		       ui_duration(a, (li.next_try_ms + 999) / 1000));
+}
+
+void dash_show_limited(dash *d)
+{
+	pd_engine_limit_info li;
+	const pd_track *t;
+	char when[48];
+	struct tm tm;
+
+	if (!d->e || !pd_engine_limit(d->e, &li))
+		return;
+	t = track_by_id(d, li.track);
+	d->limit_seen = li.tries;
+	ui_dialog_open(&d->dlg, UI_DLG_LIMITED, "usage limit");
+	ui_dialog_line(&d->dlg, UI_BLOCKED, "Track %ld (%s): its agent hit a usage limit", li.track,
+		       t ? t->name : "?");
+	ui_dialog_wrap(&d->dlg, UI_NORMAL, li.message, 60, 3);
+	if (li.resets_at && localtime_r(&li.resets_at, &tm)) {
+		strftime(when, sizeof(when), "%a %H:%M %Z", &tm);
+		ui_dialog_line(&d->dlg, UI_DIM, "It resets %s; the run waits, then the track goes on.", when);
+	} else {
+		ui_dialog_line(&d->dlg, UI_DIM, "No reset time given: tried again every %us, for at most %us.",
+			       d->eo.poll_s, d->eo.wait_timeout_s);
+	}
+	ui_dialog_choice(&d->dlg, 'w', "[w]ait", CH_WAIT);
+	ui_dialog_choice(&d->dlg, 'a', "[a]bort", CH_ABORT);
+	d->dlg.width = 66;
+	limit_lines(d);
 }
 
 void dash_show_failure(dash *d)
@@ -196,6 +238,14 @@ void dash_dialog_tick(dash *d)
 			waiting_lines(d);
 		}
 		d->dirty = true;
+	} else if (d->dlg.kind == UI_DLG_LIMITED) {
+		pd_engine_limit_info li;
+
+		if (!d->e || !pd_engine_limit(d->e, &li))
+			ui_dialog_close(&d->dlg); /* it starts again, or the run ended */
+		else
+			limit_lines(d);
+		d->dirty = true;
 	} else if (d->dlg.kind == UI_DLG_HANDOFF && d->handoff_deadline) {
 		if (now >= d->handoff_deadline) {
 			dash_dialog_choose(d, CH_CONTINUE);
@@ -217,6 +267,8 @@ void dash_dialog_choose(dash *d, int choice)
 	d->dirty = true;
 	switch (choice) {
 	case CH_WAIT:
+		if (d->dlg.kind == UI_DLG_LIMITED)
+			break; /* it waits anyway: the header keeps the count */
 		pd_engine_answer(d->e, PD_ANSWER_WAIT);
 		while (d->dlg.nchoices && d->dlg.choices[0].id == CH_WAIT) /* only abort is left */
 			memmove(d->dlg.choices, d->dlg.choices + 1, sizeof(ui_choice) * (size_t)--d->dlg.nchoices);
@@ -224,7 +276,7 @@ void dash_dialog_choose(dash *d, int choice)
 		waiting_lines(d);
 		return;
 	case CH_ABORT:
-		if (pd_engine_ask(d->e) == PD_ASK_BLOCKED)
+		if (pd_engine_ask(d->e) == PD_ASK_BLOCKED || d->dlg.kind == UI_DLG_LIMITED)
 			pd_engine_answer(d->e, PD_ANSWER_ABORT);
 		else
 			pd_engine_interrupt(d->e, "aborted while waiting");

@@ -42,6 +42,7 @@ typedef struct dash {
 	int status;
 	pid_t pager;             /* $PAGER running, or 0 */
 	int pager_fd;            /* its pidfd */
+	unsigned limit_seen;     /* the engine's limit count last shown as a dialog */
 } dash;
 
 /* dash.c */
@@ -54,6 +55,7 @@ void dash_quit(dash *d, int status);
 /* dash_dialogs.c */
 void dash_ask_blocked(dash *d);
 void dash_ask_handoff(dash *d);
+void dash_show_limited(dash *d);
 void dash_show_failure(dash *d);
 bool dash_resume_menu(dash *d);  /* false: nothing to resume */
 void dash_show_help(dash *d);

@@ -19,7 +19,8 @@ typedef enum ui_dialog_kind {
 	UI_DLG_RESUME,
 	UI_DLG_QUIT,
 	UI_DLG_HELP,
-	UI_DLG_FIND
+	UI_DLG_FIND,
+	UI_DLG_LIMITED
 } ui_dialog_kind;
 
 #define UI_DLG_MAX_LINES 64

@@ -329,8 +329,8 @@ size_t ui_model_track_at(const ui_model *m, int y, int x)
 
 const char *ui_state_glyph(pd_state s, bool ascii)
 {
-	static const char *const utf8[] = {"✓", "▶", "✗", "‖", "·", "○"};
-	static const char *const plain[] = {"+", ">", "x", "=", ".", "o"};
+	static const char *const utf8[] = {"✓", "▶", "✗", "‖", "·", "○", "◷"};
+	static const char *const plain[] = {"+", ">", "x", "=", ".", "o", "~"};
 
 	return ascii ? plain[s] : utf8[s];
 }

@@ -22,6 +22,9 @@
  *          recorded in .packetdeck/track-{id}.start.json); an agent without
  *          progress for the idle timeout, or any runner past the track
  *          timeout, is stopped and fails
+ *     its agent hit a usage limit -> limited (limit.json, event limited):
+ *          abort, or wait until the reset and start it again from its
+ *          checkpoint (engine_limit.c)
  *     failed -> stop: no later track starts
  *     complete and tracks remain -> ask PD_ASK_HANDOFF: continue or stop
  *   all complete -> run_completed
@@ -35,6 +38,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "packetdeck/event.h"
 #include "packetdeck/pktdir.h"
@@ -67,6 +71,7 @@ typedef struct pd_engine_options {
 	unsigned idle_timeout_s;  /* an agent with no progress this long fails (1800; 0: never);
 				   * error events (reconnects, retries) are not progress */
 	unsigned track_timeout_s; /* a track's runner is stopped after this long (0: never) */
+	bool on_limit_abort;      /* an agent's usage limit aborts the run (else: waited out) */
 	pd_event_fn on_event;
 	pd_output_fn on_output;
 	void *ctx;
@@ -120,6 +125,18 @@ void pd_engine_interrupt(pd_engine *e, const char *why);
 /* Waiting for a blocked track (after PD_ANSWER_WAIT): true, with the
  * milliseconds to the next look and to the deadline. */
 bool pd_engine_waiting(const pd_engine *e, long *next_poll_ms, long *deadline_ms);
+
+/* Waiting out a usage limit: true, with what the agent said and when
+ * the track starts again (it does by itself; PD_ANSWER_ABORT stops). */
+typedef struct pd_engine_limit_info {
+	long track;
+	time_t resets_at;    /* 0: not known (retried every poll interval) */
+	long next_try_ms;    /* from now */
+	const char *message; /* the agent's words */
+	unsigned tries;      /* limits hit by this track in this run */
+} pd_engine_limit_info;
+
+bool pd_engine_limit(const pd_engine *e, pd_engine_limit_info *out);
 
 /* Is a runner executing a track right now? */
 bool pd_engine_running(const pd_engine *e);

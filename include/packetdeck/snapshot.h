@@ -3,6 +3,9 @@
  * States are never stored; they are read off the packet dir (DESIGN §3):
  *   complete     a valid completion marker whose commit is verified
  *                (verify.h), and no failure record as new as it
+ *   limited      .packetdeck/track-N.limit.json: its agent hit a usage limit
+ *                and no checkpoint or failure came after it (the waiting
+ *                run holds the lock: this comes before running)
  *   running      .packetdeck/track-N.lock held by a live process
  *   failed       a failure record newer than any checkpoint, or as new
  *                as the marker (which it refutes)
@@ -28,7 +31,8 @@ typedef enum pd_state {
 	PD_STATE_FAILED,
 	PD_STATE_INTERRUPTED,
 	PD_STATE_READY,
-	PD_STATE_BLOCKED
+	PD_STATE_BLOCKED,
+	PD_STATE_LIMITED
 } pd_state;
 
 #define PD_NO_TRACK ((size_t)-1)
@@ -40,6 +44,7 @@ typedef struct pd_track_files {
 	pd_checkpoint checkpoint;
 	pd_failure failure;
 	pd_lockinfo lock;
+	pd_limit limit;
 } pd_track_files;
 
 typedef struct pd_track_status {

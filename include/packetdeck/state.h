@@ -79,12 +79,26 @@ typedef struct pd_start {
 	char *problem;
 } pd_start;
 
+/* .packetdeck/track-N.limit.json: the track's agent hit a usage limit and
+ * a run waits for it to lift (or a run stopped waiting). Removed when the
+ * track starts again. */
+typedef struct pd_limit {
+	pd_file_state state;
+	char *path;
+	time_t resets_at;         /* when it lifts; 0: not known */
+	char *message;            /* the agent's words, one line */
+	char *timestamp;          /* when it was hit */
+	struct timespec mtime;
+	char *problem;
+} pd_limit;
+
 /* Readers: 0 with out->state set (ABSENT, OK or CORRUPT); negative only on
  * out-of-memory. */
 int pd_marker_read(pd_marker *out, const char *packet_dir, long track);
 int pd_checkpoint_read(pd_checkpoint *out, const char *packet_dir, long track);
 int pd_failure_read(pd_failure *out, const char *packet_dir, long track);
 int pd_start_read(pd_start *out, const char *packet_dir, long track);
+int pd_limit_read(pd_limit *out, const char *packet_dir, long track);
 
 /* A checkpoint given as text[0..len) rather than read from its file (the
  * built-in runner's notice of each checkpoint it wrote; text need not be
@@ -97,6 +111,7 @@ void pd_marker_clear(pd_marker *m);
 void pd_checkpoint_clear(pd_checkpoint *c);
 void pd_failure_clear(pd_failure *f);
 void pd_start_clear(pd_start *s);
+void pd_limit_clear(pd_limit *l);
 
 /* Writers (seed formats). A NULL timestamp means now. */
 int pd_marker_write(const char *packet_dir, long track, const char *commit, const char *timestamp);
@@ -130,7 +145,18 @@ int pd_state_files_check(const char *packet_dir, pd_diags *diags);
  * any other name (a packet named "track-3.md" is not a state file). */
 long pd_state_file_track(const char *name);
 
+/* "usage limit until 2026-01-05T12:30:00Z" / "usage limit (reset time not
+ * known)", into buf. */
+const char *pd_limit_text(const pd_limit *l, char *buf, size_t cap);
+
+/* resets_at 0: not known. pd_limit_remove: absent is fine. */
+int pd_limit_write(const char *packet_dir, long track, time_t resets_at, const char *message);
+int pd_limit_remove(const char *packet_dir, long track);
+
 /* "2026-01-05T12:30:00Z" for `t` (UTC) into buf[21]. */
 char *pd_timestamp(char buf[21], time_t t);
+
+/* The inverse of pd_timestamp: that exact form, else false. */
+bool pd_timestamp_parse(const char *text, time_t *out);
 
 #endif
