@@ -57,7 +57,7 @@ Scenarios:
                    body (claude shows it as a usage limit only when logged in
                    with CLAUDE_CODE_OAUTH_TOKEN); OpenAI: body
                    {"error":{"type":"usage_limit_reached","plan_type":"plus",
-                   "resets_at":now+120}}
+                   "resets_at":now+120}} (120: $MODEL_LIMIT_RESET_S)
   error500         HTTP 500 with an api_error / server_error body
 
 Requests that are not the agent's turn (no packetdeck prompt or no shell
@@ -86,7 +86,7 @@ import brain  # noqa: E402
 
 SCENARIOS = ("full", "stop_after_first", "no_commit", "bogus_commit", "hang_after_first",
              "hang", "stall", "usage_limit", "error500")
-LIMIT_RESET_S = 120
+LIMIT_RESET_S = int(os.environ.get("MODEL_LIMIT_RESET_S", "120"))  # when usage_limit lifts, from now
 
 OPTS = None
 LOG_LOCK = threading.Lock()

@@ -44,6 +44,7 @@ world unreach-claude; UD=$D UW=$W
   echo "$? $(( $(date +%s) - t0 ))" >"$T_TMP/u.rc" ) &
 UPID=$!
 
+export MODEL_LIMIT_RESET_S=4 # the scripted usage limit lifts 4 s after it is hit
 agents_server_start full
 for preset in claude codex; do
   t_begin "the $preset preset completes two tracks with real commits, checkpoints and markers"
@@ -89,6 +90,33 @@ kill -TERM "$pd"; wait "$pd"; RC=$?; expect_rc 3
 sleep 1; [ -z "$(left_under "$W")" ] || t_fail "left: $(left_under "$W")"
 agents_scenario full
 run "$D" --runner claude; expect_rc 0
+
+t_begin "claude at its usage limit (logged in): the run waits for the reset, the track completes from its checkpoint"
+world limit-claude; agents_scenario usage_limit; LD=$D
+( AGENTS_CLAUDE_AUTH=oauth agents_env
+  timeout 300 "$PD" run "$LD" --runner claude --no-tui >"$T_TMP/l.out" 2>"$T_TMP/l.err" </dev/null
+  echo $? >"$T_TMP/l.rc" ) & lp=$!
+for _ in $(seq 600); do [ -e "$D/.packetdeck/track-1.limit.json" ] && break; sleep 0.1; done
+[ -e "$D/.packetdeck/track-1.limit.json" ] || t_fail "no limit record: $(cat "$T_TMP/l.out" "$T_TMP/l.err")"
+"$PD" status "$D" | grep -q "Track 1: one (usage limit until 20" || t_fail "status: $("$PD" status "$D")"
+agents_scenario full
+wait $lp; [ "$(cat "$T_TMP/l.rc")" = 0 ] || t_fail "exit $(cat "$T_TMP/l.rc"): $(cat "$T_TMP/l.err")"
+grep -q "^Track 1 (one): usage limit until 20.*; waiting, then it starts again from its checkpoint" "$T_TMP/l.out" || t_fail "$(cat "$T_TMP/l.out")"
+grep -q "^  You've hit your session limit" "$T_TMP/l.out" || t_fail "words: $(cat "$T_TMP/l.out")"
+grep -q '"event":"limited",.*"resets_at":"20' "$D/.packetdeck/events.jsonl" || t_fail "no limited event with a reset time"
+[ "$(commits a/t1)" = 2 ] && [ "$(commits a/t2)" = 1 ] || t_fail "commits: $(commits a/t1) $(commits a/t2)"
+
+t_begin "claude with an API key at its rate limit: limited, no reset time; --on-limit abort exits 3"
+world limit-key; agents_scenario usage_limit; run "$D" --runner claude --on-limit abort; expect_rc 3
+grep -q "^packetdeck run: aborted: track 1 hit a usage limit (--on-limit abort): .*rate limit" "$T_TMP/err" || t_fail "$(cat "$T_TMP/err")"
+grep -q '"resets_at":null' "$D/.packetdeck/track-1.limit.json" || t_fail "$(cat "$D/.packetdeck/track-1.limit.json")"
+
+t_begin "codex at its usage limit: limited until the time it names; --on-limit abort exits 3"
+world limit-codex; run "$D" --runner codex --on-limit abort; expect_rc 3
+grep -q "^packetdeck run: aborted: track 1 hit a usage limit until 20.* (--on-limit abort): You.ve hit your usage limit" "$T_TMP/err" || t_fail "$(cat "$T_TMP/err")"
+grep -q '"resets_at":"20' "$D/.packetdeck/track-1.limit.json" || t_fail "$(cat "$D/.packetdeck/track-1.limit.json")"
+agents_scenario full
+run "$D" --runner codex --resume; expect_rc 0
 agents_server_stop
 
 t_begin "an unreachable endpoint fails the codex track within its bound"
