@@ -91,6 +91,22 @@ wait_for "3/3 complete" && wait_for "· completed" && keys q
 exited 0
 [ "$(grep -c "task 2.1" "$D/.packetdeck/track-2.log")" = 1 ] || t_fail "task 2.1 ran again on resume"
 
+t_begin "a usage limit: the dialog counts down, [w]ait keeps waiting, the track goes on by itself; [a]bort exits 3"
+world limit
+AG="bash $(cd "$(dirname "$0")/../cli" && pwd)/fake_limited.sh once {packet} {track}"
+start "$PD" run --handoff continue --runner "'$AG 2'" "$D"
+wait_for "its agent hit a usage limit" && wait_for "starts again from its checkpoint in"
+screen | grep -q "· limited" || t_fail "the header does not say limited"
+keys w
+wait_for "3/3 complete" 40 && keys q
+exited 0
+[ "$(tr '\n' ' ' <"$D/agent-trace")" = "start 1.1 start 1.2 start 2.1 start 3.1 " ] || t_fail "trace: $(cat "$D/agent-trace")"
+world limit-abort
+start "$PD" run --runner "'$AG 600'" "$D"
+wait_for "its agent hit a usage limit" && keys a
+exited 3
+[ -e "$D/.packetdeck/track-1.limit.json" ] || t_fail "the limit record is gone"
+
 t_begin "resize: the layout stays whole at 80x24, and says so below"
 world resize
 start "$PD" run --handoff continue "$D"
