@@ -29,6 +29,8 @@ bool cli_has_terminal(bool json, bool no_tui);
 
 /* Print an event: a plain line (or none), or with `json` one JSON line,
  * on stdout. */
+/* Activity lines in ASCII (run --ascii). */
+extern bool cli_events_ascii;
 void cli_print_event(const pd_event *e, bool json);
 
 /* Catch SIGINT, SIGTERM, SIGHUP and SIGQUIT: each writes its number as a byte to a

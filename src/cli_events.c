@@ -1,8 +1,11 @@
 /* cli_events.c - events as the headless front end shows them: a plain line
  * each, or one JSON object a line with --json. */
 #include "cli.h"
+#include "packetdeck/activity.h"
 
 #include <stdlib.h>
+
+bool cli_events_ascii;
 
 static void print_ids(const pd_event *e)
 {
@@ -69,6 +72,15 @@ void cli_print_event(const pd_event *e, bool json)
 	case PD_EV_NOTICE:
 		printf("notice: %s\n", e->message);
 		break;
+	case PD_EV_AGENT_ACTIVITY: {
+		char line[PD_AGENT_SUMMARY_MAX + 64];
+
+		pd_activity_line(line, sizeof(line), pd_activity_kind_from_name(e->kind), e->tool, e->summary,
+				 e->exit_code, e->is_error, cli_events_ascii);
+		if (line[0])
+			printf("%s\n", line);
+		break;
+	}
 	default:
 		break; /* failures and the end are said by the command itself */
 	}

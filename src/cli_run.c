@@ -247,6 +247,7 @@ int cli_run(int argc, char **argv)
 		return status;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
+	cli_events_ascii = ascii;
 	drv = (driver){json, quiet, strcmp(on_limit, "abort") == 0, (unsigned)poll_s};
 	interactive = cli_has_terminal(json, no_tui);
 	eo.runner = runner;

@@ -257,3 +257,39 @@ char *ui_canvas_row(const ui_canvas *c, int y)
 	*p = '\0';
 	return out;
 }
+
+size_t ui_wrap_fit(const char *p, int width, size_t max)
+{
+	char line[1024];
+	size_t len = 0, fit = 0;
+
+	if (max > sizeof(line) - 1)
+		max = sizeof(line) - 1;
+	/* the longest run of whole words that fits (a word longer than the
+	 * width is cut: the line still ends) */
+	while (p[len] && len < max) {
+		size_t w = len;
+
+		while (p[w] == ' ')
+			w++;
+		while (p[w] && p[w] != ' ')
+			w++;
+		if (w >= max)
+			break;
+		memcpy(line, p, w);
+		line[w] = '\0';
+		if (ui_text_width(line) > width)
+			break;
+		fit = len = w;
+	}
+	if (!fit) /* one long word: as much as fits */
+		for (fit = 1; p[fit] && fit < max; fit++) {
+			if (((unsigned char)p[fit] & 0xC0) == 0x80)
+				continue; /* cut between characters only */
+			memcpy(line, p, fit + 1);
+			line[fit + 1] = '\0';
+			if (ui_text_width(line) > width)
+				break;
+		}
+	return fit;
+}

@@ -65,6 +65,10 @@ typedef struct ui_rect {
  * the clip's edge); control characters show as '?'. Returns the columns
  * used. */
 int ui_put(ui_canvas *c, ui_rect clip, int y, int x, int max, ui_style s, const char *utf8);
+
+/* How many bytes of p (at most max) make its next line of at most `width`
+ * columns: whole words, or a cut word when one alone is too wide. */
+size_t ui_wrap_fit(const char *p, int width, size_t max);
 int ui_putf(ui_canvas *c, ui_rect clip, int y, int x, int max, ui_style s, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 

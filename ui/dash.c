@@ -346,6 +346,7 @@ static void key(dash *d, int code)
 		}
 		break;
 	case UI_ACT_LOG: dash_open_log(d); break;
+	case UI_ACT_RAW: d->m.out_raw = !d->m.out_raw; break;
 	case UI_ACT_RESUME_MENU:
 		if (!d->m.watch && !dash_resume_menu(d)) {
 			free(d->m.notice);

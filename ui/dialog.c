@@ -52,34 +52,8 @@ void ui_dialog_wrap(ui_dialog *d, ui_style s, const char *text, int width, int m
 	int n = 0;
 
 	while (*p && n < max_lines) {
-		size_t len = 0, fit = 0;
+		size_t fit = ui_wrap_fit(p, width, sizeof(line) - 4);
 
-		/* the longest run of whole words that fits (a word longer than
-		 * the width is cut: the line still ends) */
-		while (p[len] && len < sizeof(line) - 4) {
-			size_t w = len;
-
-			while (p[w] == ' ')
-				w++;
-			while (p[w] && p[w] != ' ')
-				w++;
-			if (w >= sizeof(line) - 4)
-				break;
-			memcpy(line, p, w);
-			line[w] = '\0';
-			if (ui_text_width(line) > width)
-				break;
-			fit = len = w;
-		}
-		if (!fit) /* one long word: as much as fits */
-			for (fit = 1; p[fit] && fit < sizeof(line) - 4; fit++) {
-				if (((unsigned char)p[fit] & 0xC0) == 0x80)
-					continue; /* cut between characters only */
-				memcpy(line, p, fit + 1);
-				line[fit + 1] = '\0';
-				if (ui_text_width(line) > width)
-					break;
-			}
 		memcpy(line, p, fit);
 		line[fit] = '\0';
 		p += fit;

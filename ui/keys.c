@@ -17,6 +17,7 @@ static ui_key table[] = {
 	{{'g', 0, 0}, "g", UI_ACT_VIEW, "DAG or list in execution order"},
 	{{'/', 0, 0}, "/", UI_ACT_FIND, "find a track by name or id"},
 	{{'n', 0, 0}, "n", UI_ACT_FIND_NEXT, "find the next match"},
+	{{'v', 0, 0}, "v", UI_ACT_RAW, "output: an agent's readable lines or its raw stream"},
 	{{'l', 0, 0}, "l", UI_ACT_LOG, "the selected track's whole log in $PAGER"},
 	{{'r', 0, 0}, "r", UI_ACT_RESUME_MENU, "resume menu: failed and interrupted tracks"},
 	{{'?', 0, 0}, "?", UI_ACT_HELP, "this help"},

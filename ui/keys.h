@@ -25,7 +25,8 @@ typedef enum ui_action {
 	UI_ACT_HELP,
 	UI_ACT_ESCAPE,
 	UI_ACT_QUIT,
-	UI_ACT_REDRAW
+	UI_ACT_REDRAW,
+	UI_ACT_RAW
 } ui_action;
 
 typedef struct ui_key {

@@ -2,6 +2,7 @@
  * panning. No curses, no drawing. */
 #define _GNU_SOURCE /* strcasestr */
 #include "model.h"
+#include "packetdeck/activity.h"
 #include "canvas.h"
 #include "packetdeck/pathutil.h"
 
@@ -56,6 +57,7 @@ void ui_model_free(ui_model *m)
 	free(m->label_w);
 	free(m->task);
 	free(m->notice);
+	free(m->action);
 	free(m->filter);
 	memset(m, 0, sizeof(*m));
 }
@@ -156,6 +158,8 @@ void ui_model_event(ui_model *m, const pd_event *e)
 		m->phase = "running"; /* the clock keeps counting from the dashboard's start */
 		break;
 	case PD_EV_TRACK_STARTED:
+		set_str(&m->action, "");
+		m->has_usage = m->has_cost = false;
 		m->running = i;
 		m->phase = "running";
 		m->track_started = time(NULL);
@@ -199,6 +203,27 @@ void ui_model_event(ui_model *m, const pd_event *e)
 		break;
 	case PD_EV_NOTICE:
 		set_str(&m->notice, e->message);
+		break;
+	case PD_EV_AGENT_ACTIVITY: {
+		pd_activity_kind k = pd_activity_kind_from_name(e->kind);
+		char line[PD_AGENT_SUMMARY_MAX + 64];
+
+		if (k == PD_ACT_TOOL) {
+			pd_activity_line(line, sizeof(line), k, e->tool, e->summary, -1, false, m->ascii);
+			set_str(&m->action, line);
+			m->action_since = time(NULL);
+		} else if (k == PD_ACT_RESULT) {
+			set_str(&m->action, "");
+		}
+		break;
+	}
+	case PD_EV_AGENT_USAGE:
+		m->has_usage = true;
+		m->turns = e->turns;
+		m->tokens_in = e->input_tokens;
+		m->tokens_out = e->output_tokens;
+		m->has_cost = e->has_cost;
+		m->cost = e->cost_usd;
 		break;
 	default:
 		break;

@@ -43,6 +43,12 @@ typedef struct ui_model {
 	time_t run_started, track_started;
 	size_t completed_run;    /* tracks completed by this run */
 	char *notice;            /* the last notice or message, for the header */
+	/* the running agent: what it does now (since when), and its counts */
+	char *action;            /* "▸ Bash  pytest -q" ("" none) */
+	time_t action_since;
+	long turns, tokens_in, tokens_out;
+	double cost;
+	bool has_usage, has_cost;
 
 	/* the viewer */
 	size_t sel;              /* selected track's index */
@@ -50,6 +56,7 @@ typedef struct ui_model {
 	int pan_y, pan_x;        /* DAG pane: its top-left in DAG coordinates */
 	size_t list_top;
 	long out_scroll;         /* output pane: lines up from the end */
+	bool out_raw;            /* output pane: an agent's raw stream, not its readable lines */
 	char *filter;            /* "/" search: select the next match */
 
 	/* the selected track's worktree (refreshed on change, not per key) */

@@ -3,6 +3,7 @@
  * dagview.c's; dialogs are dialog.c's. */
 #include "view.h"
 #include "logtail.h"
+#include "packetdeck/activity.h"
 #include "packetdeck/state.h"
 
 #include <stdio.h>
@@ -24,9 +25,9 @@ char *ui_duration(char buf[16], long s)
 	if (s > 99L * 3600)
 		s = 99L * 3600;
 	if (s < 3600)
-		snprintf(buf, 16, "%ldm%02lds", s / 60, s % 60);
+		snprintf(buf, 24, "%ldm%02lds", s / 60, s % 60);
 	else
-		snprintf(buf, 16, "%ldh%02ldm", s / 3600, s / 60 % 60);
+		snprintf(buf, 24, "%ldh%02ldm", s / 3600, s / 60 % 60);
 	return buf;
 }
 
@@ -113,6 +114,20 @@ static int tasks(ui_canvas *c, ui_rect r, int y, ui_model *m, size_t i, const ui
 	return y;
 }
 
+/* 950, 12.3k, 4.5M */
+static const char *count(char buf[24], long n)
+{
+	if (n >= 1000000)
+		snprintf(buf, 24, "%.1fM", (double)n / 1e6);
+	else if (n >= 10000)
+		snprintf(buf, 24, "%ldk", n / 1000);
+	else if (n >= 1000)
+		snprintf(buf, 24, "%.1fk", (double)n / 1e3);
+	else
+		snprintf(buf, 24, "%ld", n);
+	return buf;
+}
+
 static void detail(ui_canvas *c, ui_rect r, ui_model *m, const ui_view_extra *x)
 {
 	const pd_track *t = &m->pd->manifest->tracks[m->sel];
@@ -162,6 +177,26 @@ static void detail(ui_canvas *c, ui_rect r, ui_model *m, const ui_view_extra *x)
 		ui_put(c, r, y++, r.x, -1, UI_DIM, "marker unverified: no repository to check it in");
 	if (tf->checkpoint.state == PD_FILE_OK && tf->checkpoint.commit_problem && st != PD_STATE_COMPLETE)
 		ui_putf(c, r, y++, r.x, -1, UI_FAILED, "checkpoint: %s", tf->checkpoint.commit_problem);
+	if (m->sel == m->running && m->action && m->action[0]) {
+		char d[16];
+
+		w = ui_putf(c, r, y, r.x, -1, UI_DIM, "now %5s ", ui_duration(d, (long)(x->now - m->action_since)));
+		ui_put(c, r, y++, r.x + w, -1, UI_RUNNING, m->action);
+	}
+	if (m->sel == m->running && m->has_usage) {
+		char in[24], out[24];
+
+		w = ui_putf(c, r, y, r.x, -1, UI_DIM, "agent    %ld turn%s · %s/%s tok", m->turns,
+			    m->turns == 1 ? "" : "s", count(in, m->tokens_in), count(out, m->tokens_out));
+		if (m->has_cost)
+			ui_putf(c, r, y, r.x + w, -1, UI_DIM, " · $%.2f", m->cost);
+		y++;
+	}
+	if (st == PD_STATE_LIMITED && tf->limit.state == PD_FILE_OK) {
+		char lim[80];
+
+		ui_put(c, r, y++, r.x, -1, UI_BLOCKED, pd_limit_text(&tf->limit, lim, sizeof(lim)));
+	}
 	y = tasks(c, r, y, m, m->sel, x);
 	if (tf->checkpoint.state == PD_FILE_OK)
 		ui_putf(c, r, r.y + r.h - 2, r.x, -1, UI_DIM, "checkpoint %s · %.7s · %s",
@@ -180,29 +215,124 @@ static void detail(ui_canvas *c, ui_rect r, ui_model *m, const ui_view_extra *x)
 	(void)y;
 }
 
+/* Raw lines read at most to fill the pane with an agent's readable ones
+ * (most of a stream's lines show nothing). */
+#define RAW_MAX 2048
+
+static ui_style line_style(pd_line_kind k, const char *text)
+{
+	switch (k) {
+	case PD_LINE_TOOL: return UI_TITLE;
+	case PD_LINE_OK: return UI_COMPLETE;
+	case PD_LINE_FAIL: return UI_FAILED;
+	case PD_LINE_ERROR: return UI_BLOCKED;
+	case PD_LINE_MESSAGE: return UI_NORMAL;
+	default: return strncmp(text, "=== ", 4) == 0 ? UI_DIM : UI_NORMAL;
+	}
+}
+
+/* Rows the readable lines take at `width` (messages wrap). */
+static int rows_of(const pd_readable *rl, size_t n, int width)
+{
+	int rows = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *p = rl[i].text;
+
+		if (rl[i].kind != PD_LINE_MESSAGE || !*p) {
+			rows++;
+			continue;
+		}
+		while (*p) {
+			p += ui_wrap_fit(p, width, 1000);
+			while (*p == ' ')
+				p++;
+			rows++;
+		}
+	}
+	return rows;
+}
+
+/* The output pane: the selected track's log, its end (or out_scroll raw
+ * lines before it). An agent's stream as readable lines, unless out_raw;
+ * anything else as it came, escape sequences and control characters
+ * dropped. */
 static void output(ui_canvas *c, ui_rect r, ui_model *m)
 {
 	char *path = pd_state_file(m->pd->manifest->dir, m->pd->manifest->tracks[m->sel].id, "log");
+	int width = r.w - 2, n = m->out_raw ? r.h : r.h * 4 + 16, i, y;
+	pd_readable *rl = NULL;
+	size_t nrl = 0, k;
+	bool stream = false;
 	ui_lines lines;
-	int i;
 
 	if (!path)
 		return;
 	if (m->out_scroll < 0)
 		m->out_scroll = 0;
-	if (ui_log_tail(&lines, path, m->out_scroll, r.h) == 0) {
-		if (lines.n < r.h && m->out_scroll > 0) {
+	for (;;) {
+		if (ui_log_tail(&lines, path, m->out_scroll, n) != 0) {
+			free(path);
+			return;
+		}
+		if (lines.n < n && m->out_scroll > 0 && lines.n < r.h) {
 			/* scrolled past the start: show the first page */
 			m->out_scroll = lines.total_known > r.h ? lines.total_known - r.h : 0;
 			ui_lines_free(&lines);
-			ui_log_tail(&lines, path, m->out_scroll, r.h);
+			continue;
 		}
-		if (lines.n == 0)
-			ui_put(c, r, r.y, r.x + 1, -1, UI_DIM, "(no output yet)");
-		for (i = 0; i < lines.n; i++)
-			ui_put(c, r, r.y + r.h - lines.n + i, r.x + 1, r.w - 2, UI_NORMAL, lines.line[i]);
+		if (m->out_raw || pd_activity_render((const char *const *)lines.line, (size_t)lines.n, m->ascii,
+						     &rl, &nrl, &stream) < 0)
+			stream = false;
+		if (!stream || lines.n < n || n >= RAW_MAX || rows_of(rl, nrl, width) >= r.h)
+			break;
+		pd_readable_free(rl, nrl); /* too few to fill the pane: read further back */
+		rl = NULL;
 		ui_lines_free(&lines);
+		n *= 4;
 	}
+	if (lines.n == 0)
+		ui_put(c, r, r.y, r.x + 1, -1, UI_DIM, "(no output yet)");
+	if (!stream) {
+		for (i = 0; i < lines.n && i < r.h; i++) {
+			const char *raw = lines.line[lines.n - (lines.n < r.h ? lines.n : r.h) + i];
+			size_t len = strlen(raw);
+			char *text = malloc(len + 1);
+
+			if (!text)
+				break;
+			pd_agent_text_clean(text, len + 1, raw, len, PD_TEXT_ONE_LINE);
+			ui_put(c, r, r.y + r.h - (lines.n < r.h ? lines.n : r.h) + i, r.x + 1, width,
+			       line_style(PD_LINE_PLAIN, text), text);
+			free(text);
+		}
+	} else {
+		/* from the bottom up: the last lines, messages wrapped */
+		y = r.y + r.h - 1;
+		for (k = nrl; k-- > 0 && y >= r.y;) {
+			const char *p = rl[k].text;
+			ui_style st = line_style(rl[k].kind, p);
+			int rows = rows_of(&rl[k], 1, width), row;
+
+			for (row = 0; row < rows; row++) {
+				size_t fit = rl[k].kind == PD_LINE_MESSAGE ? ui_wrap_fit(p, width, 1000) : strlen(p);
+				char seg[1024];
+
+				fit = fit < sizeof(seg) ? fit : sizeof(seg) - 1;
+				memcpy(seg, p, fit);
+				seg[fit] = '\0';
+				p += fit;
+				while (*p == ' ')
+					p++;
+				if (y - rows + 1 + row >= r.y)
+					ui_put(c, r, y - rows + 1 + row, r.x + 1, width, st, seg);
+			}
+			y -= rows;
+		}
+	}
+	pd_readable_free(rl, nrl);
+	ui_lines_free(&lines);
 	free(path);
 }
 
@@ -224,8 +354,8 @@ void ui_view_draw(ui_canvas *c, ui_model *m, const ui_view_extra *x)
 	ui_vline(c, all, g.detail.x - 1, 0, g.dag.y + g.dag.h, UI_FRAME);
 	ui_hline(c, all, g.output.y - 1, 0, c->cols - 1, UI_FRAME);
 	header(c, m, x);
-	snprintf(title, sizeof(title), "output · track %ld%s", m->pd->manifest->tracks[m->sel].id,
-		 m->out_scroll ? " · scrolled back" : "");
+	snprintf(title, sizeof(title), "output · track %ld%s%s", m->pd->manifest->tracks[m->sel].id,
+		 m->out_raw ? " · raw (v: readable)" : "", m->out_scroll ? " · scrolled back" : "");
 	ui_put(c, all, g.output.y - 1, 2, -1, x->output_focus ? UI_SELECTED : UI_TITLE, " ");
 	ui_put(c, all, g.output.y - 1, 3, -1, x->output_focus ? UI_SELECTED : UI_TITLE, title);
 	ui_put(c, all, g.output.y - 1, 3 + ui_text_width(title), -1, x->output_focus ? UI_SELECTED : UI_TITLE, " ");

@@ -186,6 +186,30 @@ grep -q "completion marker not backed by the branch: $D/track-1.completion.json:
 "$PD" plan "$D" >"$T_TMP/out" 2>&1
 grep -q "halt    completion marker is not backed by the branch" "$T_TMP/out" || t_fail "plan: $(cat "$T_TMP/out")"
 
+t_begin "an agent's stream-json is shown as readable lines; --json has its activity and usage; the log keeps it raw"
+world stream; run "$D" --runner "bash $HERE/fake_claude.sh {packet} {track}"; expect_rc 0
+expect_out "▸ Bash  git commit -m task-1.1"
+expect_out "  ✓ exit 0"
+expect_out "plain words $(printf '\033[1m')bold$(printf '\033[0m')"
+! grep -q '^{"type"' "$T_TMP/out" || t_fail "raw JSON printed: $(grep '^{"type"' "$T_TMP/out" | head -2)"
+grep -q '^{"type":"assistant"' "$D/.packetdeck/track-1.log" || t_fail "the log lost the raw stream"
+run "$D" --runner "bash $HERE/fake_claude.sh {packet} {track}" --ascii; expect_rc 0
+! grep -q "▸" "$T_TMP/out" || t_fail "--ascii"
+world stream-json; run "$D" --runner "bash $HERE/fake_claude.sh {packet} {track}" --json; expect_rc 0
+python3 - "$T_TMP/out" <<'PY' || t_fail "events: $(grep agent_ "$T_TMP/out" | head -4)"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+act = [e for e in ev if e["event"] == "agent_activity" and e["track"] == 1]
+assert act[0]["kind"] == "tool" and act[0]["tool"] == "Bash" and act[0]["summary"] == "git commit -m task-1.1", act[0]
+assert act[1]["kind"] == "result" and act[1]["summary"] == "git commit -m task-1.1", act[1]
+use = [e for e in ev if e["event"] == "agent_usage" and e["track"] == 1]
+assert use[0]["turns"] == 1 and use[0]["input_tokens"] == 100 and "cost_usd" not in use[0], use[0]
+assert use[-1]["turns"] == 2 and use[-1]["output_tokens"] == 20 and use[-1]["cost_usd"] == 0.25, use[-1]
+assert not any(e["event"] == "agent_activity" and e["kind"] == "message" and "plain" in e.get("summary", "") for e in ev)
+PY
+world stream-quiet; run "$D" --runner "bash $HERE/fake_claude.sh {packet} {track}" --quiet; expect_rc 0
+! grep -q "▸\|plain words" "$T_TMP/out" || t_fail "--quiet printed the agent's lines"
+
 t_begin "an agent without progress is stopped after --idle-timeout; any runner after --track-timeout"
 world idle; t0=$(date +%s)
 run "$D" --runner "bash $HERE/fake_agent.sh silent {packet} {track}" --idle-timeout 2; expect_rc 1

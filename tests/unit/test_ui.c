@@ -186,6 +186,63 @@ static void panes_at_both_sizes(void **state)
 	pd_pktdir_free(pd);
 }
 
+/* An agent's log: readable lines (calls, outcomes, words wrapped), the
+ * current action and the counts in the detail pane; v shows the raw
+ * stream; a plain line's escape sequences never reach the screen. */
+static const char claude_log[] =
+	"=== 2026-12-03T12:58:12Z packetdeck run 54ae4c8a66467b54: track 3 started (runner: claude) ===\n"
+	"{\"type\":\"system\",\"subtype\":\"init\",\"cwd\":\"/w/wt-3\",\"session_id\":\"e69c\",\"tools\":[\"Bash\"],\"model\":\"claude\"}\n"
+	"{\"type\":\"assistant\",\"message\":{\"id\":\"msg_1\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"I will write the first part of the API now, then run the tests to see that nothing else broke along the way.\"}],\"usage\":{\"input_tokens\":1200,\"output_tokens\":80}}}\n"
+	"{\"type\":\"assistant\",\"message\":{\"id\":\"msg_1\",\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Edit\",\"input\":{\"file_path\":\"src/api.py\",\"old_string\":\"a\",\"new_string\":\"b\"}}],\"usage\":{\"input_tokens\":1200,\"output_tokens\":80}}}\n"
+	"{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":[{\"tool_use_id\":\"toolu_1\",\"type\":\"tool_result\",\"content\":\"The file src/api.py has been updated.\"}]}}\n"
+	"{\"type\":\"assistant\",\"message\":{\"id\":\"msg_2\",\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_2\",\"name\":\"Bash\",\"input\":{\"command\":\"pytest -q\",\"description\":\"run the tests\"}}],\"usage\":{\"input_tokens\":1500,\"output_tokens\":30}}}\n"
+	"{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":[{\"tool_use_id\":\"toolu_2\",\"type\":\"tool_result\",\"content\":\"1 failed\",\"is_error\":true}]}}\n"
+	"\033[31mplain text in red\033[0m from a hook \033]0;title\007\n"
+	"{\"type\":\"assistant\",\"message\":{\"id\":\"msg_3\",\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_3\",\"name\":\"Bash\",\"input\":{\"command\":\"git commit -am 'Task 3.2'\"}}],\"usage\":{\"input_tokens\":1700,\"output_tokens\":20}}}\n";
+
+static void agent_output_readable_and_raw(void **state)
+{
+	pd_pktdir *pd;
+	ui_model m;
+	pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_STARTED);
+
+	(void)state;
+	init(&m, &pd);
+	t_write(dir, ".packetdeck/track-3.log", claude_log);
+	ev.track = 3;
+	ui_model_event(&m, &ev);
+	m.track_started = 0;
+	ev = (pd_event)PD_EVENT_INIT(PD_EV_AGENT_ACTIVITY);
+	ev.track = 3;
+	ev.kind = "tool";
+	ev.tool = "Bash";
+	ev.summary = "git commit -am 'Task 3.2'";
+	ui_model_event(&m, &ev);
+	assert_string_equal(m.action, "▸ Bash  git commit -am 'Task 3.2'");
+	m.action_since = m.run_started + 754 - 42; /* the goldens' clock: 42 s after it started */
+	ev = (pd_event)PD_EVENT_INIT(PD_EV_AGENT_USAGE);
+	ev.track = 3;
+	ev.turns = 3;
+	ev.input_tokens = 4400;
+	ev.output_tokens = 130;
+	ev.cost_usd = 0.4213;
+	ev.has_cost = 1;
+	ui_model_event(&m, &ev);
+	m.phase = "running";
+	golden("agent_readable_120x36.txt", &m, NULL, 36, 120);
+	golden("agent_readable_80x24.txt", &m, NULL, 24, 80);
+	m.out_raw = true;
+	golden("agent_raw_80x24.txt", &m, NULL, 24, 80);
+	/* the outcome clears the action */
+	ev = (pd_event)PD_EVENT_INIT(PD_EV_AGENT_ACTIVITY);
+	ev.track = 3;
+	ev.kind = "result";
+	ui_model_event(&m, &ev);
+	assert_string_equal(m.action, "");
+	ui_model_free(&m);
+	pd_pktdir_free(pd);
+}
+
 /* The detail pane reads the selected packet again; one that no longer
  * reads says why instead of its tasks. */
 static void detail_pane_reads_the_packet_again(void **state)
@@ -583,6 +640,7 @@ int main(void)
 	setenv("TMPDIR", "/tmp", 1); /* the golden screens show scratch paths */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(panes_at_both_sizes, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(agent_output_readable_and_raw, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(help_and_resume_dialogs, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(handoff_dialog_after_a_track, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(failure_card_quotes_the_log, t_setup, t_teardown),
