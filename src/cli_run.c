@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "dash.h"
 #include "packetdeck/engine.h"
+#include "packetdeck/notify.h"
 #include "packetdeck/preset.h"
 
 #include <errno.h>
@@ -43,6 +44,14 @@ static const char help[] =
 	"                             or abort (exit 3)\n"
 	"  --handoff ask|continue|stop  between tracks (ask; headless, ask continues);\n"
 	"                             stop writes .packetdeck/handoff.md and exits 5\n"
+	"  --notify TEMPLATE          run this command (an argv template, no shell) when\n"
+	"                             the run needs a person (blocked, handoff, failure,\n"
+	"                             usage limit) and when it ends; placeholders {event}\n"
+	"                             {track} {message}, and PACKETDECK_EVENT,\n"
+	"                             PACKETDECK_TRACK, PACKETDECK_MESSAGE set; never waited\n"
+	"                             for (output: .packetdeck/notify.log)\n"
+	"  --no-bell                  the dashboard does not ring the terminal's bell (it\n"
+	"                             still sends desktop notifications: OSC 777 and 9)\n"
 	"  --json                     events as JSON lines (runner output only in logs)\n"
 	"  --quiet                    events only, without the runners' output\n"
 	"  --handoff-timeout SECONDS  the dashboard's handoff dialog continues by itself\n"
@@ -64,7 +73,7 @@ static const char help[] =
 
 static const char help_end[] =
 	"Files: .packetdeck/run.lock, track-N.lock, track-N.log, track-N.failure.json,\n"
-	"track-N.start.json, track-N.limit.json, events.jsonl, handoff.md.\n"
+	"track-N.start.json, track-N.limit.json, events.jsonl, handoff.md, notify.log.\n"
 	"\n"
 	"exit status: 0 all complete, 1 a track failed, 2 invalid input or usage,\n"
 	"3 aborted (blocked, wait timeout, usage limit with --on-limit abort, signal),\n"
@@ -92,12 +101,26 @@ static char *full_help(void)
 typedef struct driver {
 	bool json, quiet, limit_abort;
 	unsigned poll_s;
+	pd_notifier *notifier;
+	bool notify_failed;
 } driver;
+
+/* --notify, headless: the command on the events that need a person. */
+static void notify(driver *d, const pd_event *e)
+{
+	if (!d->notifier || !pd_notify_wanted(e->type))
+		return;
+	if (pd_notifier_send(d->notifier, e) < 0 && !d->notify_failed) {
+		d->notify_failed = true;
+		fprintf(stderr, "packetdeck run: %s\n", pd_error_last());
+	}
+}
 
 static void on_event(void *ctx, const pd_event *e)
 {
 	driver *d = ctx;
 
+	notify(d, e);
 	if (d->quiet && !d->json && e->type == PD_EV_AGENT_ACTIVITY)
 		return; /* the runner's output, in its readable form */
 	if (e->type == PD_EV_LIMITED && !d->json) {
@@ -192,10 +215,10 @@ static void dash_closing(void *ctx, pd_engine *e, int status)
 
 int cli_run(int argc, char **argv)
 {
-	bool resume = false, json = false, quiet = false, no_tui = false, ascii = false;
+	bool resume = false, json = false, quiet = false, no_tui = false, ascii = false, no_bell = false;
 	const char *runner = getenv("PACKETDECK_RUNNER"), *on_blocked = "ask", *handoff = "ask";
 	const char *poll_text = "30", *timeout_text = "1800", *handoff_timeout = "30", *dir;
-	const char *idle_text = "1800", *track_text = "0", *on_limit = "wait";
+	const char *idle_text = "1800", *track_text = "0", *on_limit = "wait", *notify_tmpl = NULL;
 	const cli_opt opts[] = {{"--runner", NULL, &runner},     {"--resume", &resume, NULL},
 				{"--on-blocked", NULL, &on_blocked}, {"--poll", NULL, &poll_text},
 				{"--wait-timeout", NULL, &timeout_text}, {"--handoff", NULL, &handoff},
@@ -203,7 +226,8 @@ int cli_run(int argc, char **argv)
 				{"--no-tui", &no_tui, NULL},      {"--ascii", &ascii, NULL},
 				{"--handoff-timeout", NULL, &handoff_timeout},
 				{"--idle-timeout", NULL, &idle_text}, {"--track-timeout", NULL, &track_text},
-				{"--on-limit", NULL, &on_limit},
+				{"--on-limit", NULL, &on_limit}, {"--notify", NULL, &notify_tmpl},
+				{"--no-bell", &no_bell, NULL},
 				{NULL, NULL, NULL}};
 	pd_engine_options eo = PD_ENGINE_OPTIONS_INIT;
 	char self[PATH_MAX];
@@ -245,10 +269,19 @@ int cli_run(int argc, char **argv)
 	}
 	if (!cli_load(&pd, dir, &status))
 		return status;
+	memset(&drv, 0, sizeof(drv));
+	if (notify_tmpl && pd_notifier_new(&drv.notifier, notify_tmpl, pd->manifest->dir) < 0) {
+		fprintf(stderr, "packetdeck run: %s\n", pd_error_last());
+		pd_pktdir_free(pd);
+		return PD_EXIT_USAGE;
+	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
 	cli_events_ascii = ascii;
-	drv = (driver){json, quiet, strcmp(on_limit, "abort") == 0, (unsigned)poll_s};
+	drv.json = json;
+	drv.quiet = quiet;
+	drv.limit_abort = strcmp(on_limit, "abort") == 0;
+	drv.poll_s = (unsigned)poll_s;
 	interactive = cli_has_terminal(json, no_tui);
 	eo.runner = runner;
 	eo.self_exe = n > 0 ? self : argv[0];
@@ -263,16 +296,20 @@ int cli_run(int argc, char **argv)
 	eo.ctx = &drv;
 	if ((stop_fd = cli_catch_signals()) >= 0 && interactive) {
 		run_closing rc = {pd, dir};
-		ui_dash_options uo = {false, ascii, eo, resume, on_blocked, handoff,
-				      (unsigned)cli_seconds(handoff_timeout), stop_fd, NULL, NULL,
-				      dash_closing, &rc};
+		ui_dash_options uo = {.ascii = ascii, .engine = eo, .resume_given = resume,
+				      .on_blocked = on_blocked, .handoff = handoff,
+				      .handoff_timeout_s = (unsigned)cli_seconds(handoff_timeout),
+				      .stop_fd = stop_fd, .closing = dash_closing, .ctx = &rc,
+				      .notify = notify_tmpl, .no_bell = no_bell};
 
+		pd_notifier_free(drv.notifier); /* the dashboard has its own */
 		status = ui_dash_run(pd, &uo);
 		pd_pktdir_free(pd);
 		return status;
 	}
 	if (stop_fd < 0 || pd_engine_new(&e, pd, &eo) < 0) {
 		fprintf(stderr, "packetdeck run: %s\n", pd_error_last());
+		pd_notifier_free(drv.notifier);
 		pd_pktdir_free(pd);
 		return PD_EXIT_USAGE;
 	}
@@ -282,6 +319,7 @@ int cli_run(int argc, char **argv)
 		fprintf(stderr, "packetdeck run: %s%s\n", locked ? "another run is executing this packet dir: " : "",
 			pd_error_last());
 		pd_engine_free(e);
+		pd_notifier_free(drv.notifier);
 		pd_pktdir_free(pd);
 		return locked ? PD_EXIT_LOCKED : PD_EXIT_USAGE;
 	}
@@ -308,6 +346,9 @@ int cli_run(int argc, char **argv)
 			continue;
 		}
 		nfds = pd_engine_pollfds(e, fds, &timeout);
+		if (pd_notifier_timeout_ms(drv.notifier) >= 0 &&
+		    (timeout < 0 || pd_notifier_timeout_ms(drv.notifier) < timeout))
+			timeout = pd_notifier_timeout_ms(drv.notifier);
 		fds[nfds] = (struct pollfd){stop_fd, POLLIN, 0};
 		if (poll(fds, nfds + 1, timeout) < 0 && errno != EINTR)
 			break;
@@ -322,10 +363,12 @@ int cli_run(int argc, char **argv)
 			continue;
 		}
 		pd_engine_handle(e, fds, nfds);
+		pd_notifier_reap(drv.notifier);
 	}
 	status = pd_engine_exit_status(e);
 	closing(e, pd, pd->manifest->dir, status);
 	pd_engine_free(e);
+	pd_notifier_free(drv.notifier); /* the last notification: given 2 s */
 	pd_pktdir_free(pd);
 	return status;
 }

@@ -42,7 +42,8 @@ int cli_watch(int argc, char **argv)
 		return PD_EXIT_USAGE;
 	}
 	{
-		ui_dash_options uo = {true, ascii, eo, false, "ask", "ask", 0, stop_fd, NULL, NULL, NULL, NULL};
+		ui_dash_options uo = {.watch = true, .ascii = ascii, .engine = eo, .on_blocked = "ask",
+				      .handoff = "ask", .stop_fd = stop_fd};
 
 		status = ui_dash_run(pd, &uo);
 	}

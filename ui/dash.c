@@ -29,6 +29,7 @@ static void on_event(void *ctx, const pd_event *e)
 	dash *d = ctx;
 
 	ui_model_event(&d->m, e);
+	dash_notify_event(d, e);
 	if (e->type == PD_EV_LIMITED) {
 		d->m.phase = "limited";
 		d->m.running = PD_NO_TRACK; /* its files say limited */
@@ -466,6 +467,8 @@ static int loop(dash *d)
 			timeout = next_scan > now ? (int)(next_scan - now) : 0;
 		if (d->pager && d->pager_fd < 0 && (timeout < 0 || timeout > 200))
 			timeout = 200;
+		if (dash_notify_timeout(d) >= 0 && (timeout < 0 || dash_notify_timeout(d) < timeout))
+			timeout = dash_notify_timeout(d);
 		if (poll(fds, n, timeout) < 0) {
 			if (errno != EINTR)
 				break;
@@ -528,6 +531,7 @@ static int loop(dash *d)
 		}
 		if (d->e)
 			pd_engine_handle(d->e, fds, ne);
+		dash_notify_reap(d);
 	}
 	return d->status;
 }
@@ -566,6 +570,7 @@ int ui_dash_run(const pd_pktdir *pd, const ui_dash_options *o)
 		pd_watch_free(d.watch);
 		return PD_EXIT_USAGE;
 	}
+	dash_notify_start(&d);
 	if (!o->watch && (o->resume_given || !dash_resume_menu(&d)))
 		dash_engine_start(&d, o->engine.resume, -1);
 	if (o->watch || d.e || d.dlg.kind == UI_DLG_RESUME)
@@ -574,6 +579,7 @@ int ui_dash_run(const pd_pktdir *pd, const ui_dash_options *o)
 		kill(d.pager, SIGTERM);
 		waitpid(d.pager, NULL, 0);
 	}
+	dash_notify_end(&d);
 	ui_term_stop(d.term);
 	status = d.status;
 	if (o->closing)

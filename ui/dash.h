@@ -29,6 +29,8 @@ typedef struct ui_dash_options {
 	 * the exit status, after the terminal is restored: the closing lines */
 	void (*closing)(void *ctx, pd_engine *e, int status);
 	void *ctx;
+	const char *notify;       /* --notify TEMPLATE, or NULL */
+	bool no_bell;             /* --no-bell */
 } ui_dash_options;
 
 /* Returns the exit status (engine.h's; 3 on a signal). */

@@ -10,6 +10,8 @@
 #include "model.h"
 #include "packetdeck/watch.h"
 #include "term.h"
+#include "termnotify.h"
+#include "packetdeck/notify.h"
 #include "view.h"
 
 #include <sys/types.h>
@@ -43,6 +45,10 @@ typedef struct dash {
 	pid_t pager;             /* $PAGER running, or 0 */
 	int pager_fd;            /* its pidfd */
 	unsigned limit_seen;     /* the engine's limit count last shown as a dialog */
+	pd_notifier *notifier;   /* --notify */
+	bool notify_failed;      /* said once */
+	ui_termnotify tn;        /* bell, desktop notification, title, progress */
+	size_t done;             /* tracks complete, for the title */
 } dash;
 
 /* dash.c */
@@ -52,6 +58,12 @@ int dash_engine_start(dash *d, bool resume, long restart_track);
 void dash_open_log(dash *d);
 void dash_quit(dash *d, int status);
 
+/* dash_notify.c */
+void dash_notify_start(dash *d);
+void dash_notify_event(dash *d, const pd_event *e);
+int dash_notify_timeout(const dash *d);
+void dash_notify_reap(dash *d);
+void dash_notify_end(dash *d);
 /* dash_dialogs.c */
 void dash_ask_blocked(dash *d);
 void dash_ask_handoff(dash *d);

@@ -210,6 +210,22 @@ PY
 world stream-quiet; run "$D" --runner "bash $HERE/fake_claude.sh {packet} {track}" --quiet; expect_rc 0
 ! grep -q "▸\|plain words" "$T_TMP/out" || t_fail "--quiet printed the agent's lines"
 
+t_begin "--notify runs its command, without a shell, on the events that need a person and at the end"
+rec() { printf 'printf "%%s|%%s|%%s|%%s\\n" "$1" "$2" "$PACKETDECK_EVENT" "$PACKETDECK_MESSAGE" >>"%s"\n' "$W/calls" >"$W/rec.sh"; }
+world notify; rec
+sed -i "s|^Run: echo 3.2 .*|Run: echo 'x;\$(touch $W/PWNED)' ; exit 4|" "$D/track-3.md"
+run "$D" --notify "sh $W/rec.sh {event} {track}"; expect_rc 1
+grep -qx "handoff_suggested|-|handoff_suggested|Completed 1/4: /handoff suggested" "$W/calls" || t_fail "calls: $(cat "$W/calls")"
+grep -q "^track_failed|3|track_failed|Track 3 (t3) failed at task 3.2: " "$W/calls" || t_fail "calls: $(cat "$W/calls")"
+[ ! -e "$W/PWNED" ] || t_fail "a message was run"
+grep -q "=== .* track_failed: Track 3 (t3) failed" "$D/.packetdeck/notify.log" || t_fail "notify.log"
+world notify-ok; rec; run "$D" --notify "sh $W/rec.sh {event} {track}" --handoff continue; expect_rc 0
+[ "$(tail -n 1 "$W/calls")" = "run_completed|-|run_completed|All tracks completed (4/4)" ] || t_fail "calls: $(cat "$W/calls")"
+run "$D" --notify "sh {nosuch}"; expect_rc 2
+expect_err "packetdeck run: --notify: runner template: unknown placeholder {nosuch}"
+world notify-missing; run "$D" --notify "/nonexistent/bin {event}"; expect_rc 0
+[ "$(grep -c "nonexistent" "$T_TMP/err")" = 1 ] || t_fail "said $(grep -c nonexistent "$T_TMP/err") times: $(cat "$T_TMP/err")"
+
 t_begin "an agent without progress is stopped after --idle-timeout; any runner after --track-timeout"
 world idle; t0=$(date +%s)
 run "$D" --runner "bash $HERE/fake_agent.sh silent {packet} {track}" --idle-timeout 2; expect_rc 1

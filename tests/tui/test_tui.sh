@@ -98,7 +98,10 @@ start "$PD" run --handoff continue --runner "'$AG 2'" "$D"
 wait_for "its agent hit a usage limit" && wait_for "starts again from its checkpoint in"
 screen | grep -q "· limited" || t_fail "the header does not say limited"
 keys w
-wait_for "3/3 complete" 40 && keys q
+wait_for "3/3 complete" 40
+title=$(tm display -p '#{pane_title}')
+[ "$title" = "packetdeck 3/3" ] || t_fail "the terminal's title: '$title'"
+keys q
 exited 0
 [ "$(tr '\n' ' ' <"$D/agent-trace")" = "start 1.1 start 1.2 start 2.1 start 3.1 " ] || t_fail "trace: $(cat "$D/agent-trace")"
 world limit-abort
