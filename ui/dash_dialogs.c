@@ -9,6 +9,7 @@
 #include "../src/clock.h"
 #include "keys.h"
 #include "logtail.h"
+#include "packetdeck/activity.h"
 #include "packetdeck/state.h"
 
 #include <stdlib.h>
@@ -129,7 +130,6 @@ void dash_show_failure(dash *d)
 	char *log = pd_state_file(d->pd->manifest->dir, t->id, "log");
 	const char *task = pd_engine_failure_task(d->e), *hint = pd_engine_failure_hint(d->e);
 	ui_lines lines = {0};
-	int i;
 
 	ui_model_select(&d->m, k);
 	ui_dialog_open(&d->dlg, UI_DLG_FAILURE, "track failed");
@@ -144,9 +144,17 @@ void dash_show_failure(dash *d)
 		free(text);
 	}
 	ui_dialog_line(&d->dlg, UI_DIM, "No later track was started. Last lines of the log:");
-	if (log && ui_log_tail(&lines, log, 0, *hint ? 3 : 6) == 0)
-		for (i = 0; i < lines.n; i++)
-			ui_dialog_line(&d->dlg, UI_DIM, "  %.100s", lines.line[i]);
+	/* an agent's stream as its readable lines, read far enough back */
+	if (log && ui_log_tail(&lines, log, 0, 200) == 0) {
+		pd_readable *rl = NULL;
+		size_t nrl = 0, j, want = *hint ? 3 : 6;
+
+		if (pd_activity_render((const char *const *)lines.line, (size_t)lines.n, d->m.ascii, &rl, &nrl,
+				       NULL) == 0)
+			for (j = nrl > want ? nrl - want : 0; j < nrl; j++)
+				ui_dialog_line(&d->dlg, UI_DIM, "  %.100s", rl[j].text);
+		pd_readable_free(rl, nrl);
+	}
 	ui_lines_free(&lines);
 	free(log);
 	d->dlg.width = 72;
