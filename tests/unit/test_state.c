@@ -366,6 +366,48 @@ static void state_files_must_be_regular_files(void **state)
 	pd_diags_free(&d);
 }
 
+/* The usage-limit record: written, read back, removed; a bad reset time
+ * is corrupt; timestamps parse back exactly. */
+static void limit_record_round_trips(void **state)
+{
+	pd_limit l;
+	time_t t;
+	char buf[80];
+
+	(void)state;
+	assert_int_equal(pd_limit_read(&l, dir, 2), 0);
+	assert_int_equal(l.state, PD_FILE_ABSENT);
+	pd_limit_clear(&l);
+	assert_int_equal(pd_limit_write(dir, 2, 1796303406, "You've hit your session limit"), 0);
+	assert_int_equal(pd_limit_read(&l, dir, 2), 0);
+	assert_int_equal(l.state, PD_FILE_OK);
+	assert_int_equal(l.resets_at, 1796303406);
+	assert_string_equal(l.message, "You've hit your session limit");
+	assert_string_equal(pd_limit_text(&l, buf, sizeof(buf)), "usage limit until 2026-12-03T13:10:06Z");
+	pd_limit_clear(&l);
+	assert_int_equal(pd_limit_write(dir, 2, 0, NULL), 0);
+	assert_int_equal(pd_limit_read(&l, dir, 2), 0);
+	assert_int_equal(l.resets_at, 0);
+	assert_string_equal(pd_limit_text(&l, buf, sizeof(buf)), "usage limit (reset time not known)");
+	pd_limit_clear(&l);
+	t_write(dir, ".packetdeck/track-2.limit.json", "{\"track\":2,\"resets_at\":\"soon\",\"message\":\"m\"}");
+	assert_int_equal(pd_limit_read(&l, dir, 2), 0);
+	assert_int_equal(l.state, PD_FILE_CORRUPT);
+	assert_non_null(strstr(l.problem, "\"resets_at\" must be a UTC timestamp"));
+	pd_limit_clear(&l);
+	assert_int_equal(pd_limit_remove(dir, 2), 0);
+	assert_int_equal(pd_limit_remove(dir, 2), 0); /* absent is fine */
+	assert_int_equal(pd_limit_read(&l, dir, 2), 0);
+	assert_int_equal(l.state, PD_FILE_ABSENT);
+	pd_limit_clear(&l);
+	assert_true(pd_timestamp_parse("2026-01-05T12:30:00Z", &t));
+	assert_string_equal(pd_timestamp(buf, t), "2026-01-05T12:30:00Z");
+	assert_false(pd_timestamp_parse("2026-01-05T12:30:00", &t));
+	assert_false(pd_timestamp_parse("2026-01-05T12:30:00Zx", &t));
+	assert_false(pd_timestamp_parse(NULL, &t));
+	assert_int_equal(pd_state_file_track(".packetdeck/track-7.limit.json"), 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +427,7 @@ int main(void)
 		T(a_marker_is_never_replaced),
 		T(failure_record_round_trips),
 		T(lock_probe_sees_a_live_holder_only),
+		T(limit_record_round_trips),
 #undef T
 	};
 
