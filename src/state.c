@@ -298,30 +298,49 @@ int pd_failure_read(pd_failure *out, const char *packet_dir, long track)
 	return 0;
 }
 
-int pd_start_read(pd_start *out, const char *packet_dir, long track)
+/* .packetdeck/track-N.SUFFIX as a JSON object (NULL when absent or not
+ * one: *state says which); *path kept when the file is there. Also checks
+ * that its "track" names this track. PD_ENOMEM in *error. */
+static cJSON *read_record(const char *packet_dir, long track, const char *suffix, pd_file_state *state,
+			  char **problem, struct timespec *mtime, char **path, int *error)
 {
-	char *path = pd_state_file(packet_dir, track, "start.json");
-	const cJSON *commit;
+	char *p = pd_state_file(packet_dir, track, suffix);
 	int64_t v;
 	cJSON *root;
 
-	memset(out, 0, sizeof(*out));
-	if (!path)
-		return pd_error_set(PD_ENOMEM, "out of memory");
-	root = read_object(path, &out->state, &out->problem, NULL);
-	if (out->state != PD_FILE_ABSENT)
-		out->path = path;
+	*error = 0;
+	if (!p) {
+		*error = pd_error_set(PD_ENOMEM, "out of memory");
+		return NULL;
+	}
+	root = read_object(p, state, problem, mtime);
+	if (*state != PD_FILE_ABSENT)
+		*path = p;
 	else
-		free(path);
+		free(p);
+	if (root && (!pd_json_int(pd_json_get(root, "track"), 0, 2147483647, &v) || v != track))
+		corrupt(state, problem, *path, "\"track\" is missing or names another track");
+	return root;
+}
+
+int pd_start_read(pd_start *out, const char *packet_dir, long track)
+{
+	const cJSON *commit;
+	cJSON *root;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	root = read_record(packet_dir, track, "start.json", &out->state, &out->problem, NULL, &out->path,
+			   &error);
 	if (!root)
-		return 0;
+		return error;
 	commit = pd_json_get(root, "commit");
 	out->branch = pd_json_strdup(root, "branch");
 	out->commit = pd_json_strdup(root, "commit");
 	out->runner = pd_json_strdup(root, "runner");
 	out->timestamp = pd_json_strdup(root, "timestamp");
-	if (!pd_json_int(pd_json_get(root, "track"), 0, 2147483647, &v) || v != track)
-		corrupt(&out->state, &out->problem, out->path, "\"track\" is missing or names another track");
+	if (out->problem) /* its track is not this one */
+		out->state = PD_FILE_CORRUPT;
 	else if (!out->branch)
 		corrupt(&out->state, &out->problem, out->path, "\"branch\" is missing");
 	else if (!commit || !(cJSON_IsNull(commit) || cJSON_IsString(commit)))
@@ -334,26 +353,20 @@ int pd_start_read(pd_start *out, const char *packet_dir, long track)
 
 int pd_limit_read(pd_limit *out, const char *packet_dir, long track)
 {
-	char *path = pd_state_file(packet_dir, track, "limit.json");
 	const cJSON *reset;
-	int64_t v;
 	cJSON *root;
+	int error;
 
 	memset(out, 0, sizeof(*out));
-	if (!path)
-		return pd_error_set(PD_ENOMEM, "out of memory");
-	root = read_object(path, &out->state, &out->problem, &out->mtime);
-	if (out->state != PD_FILE_ABSENT)
-		out->path = path;
-	else
-		free(path);
+	root = read_record(packet_dir, track, "limit.json", &out->state, &out->problem, &out->mtime, &out->path,
+			   &error);
 	if (!root)
-		return 0;
+		return error;
 	reset = pd_json_get(root, "resets_at");
 	out->message = pd_json_strdup(root, "message");
 	out->timestamp = pd_json_strdup(root, "timestamp");
-	if (!pd_json_int(pd_json_get(root, "track"), 0, 2147483647, &v) || v != track)
-		corrupt(&out->state, &out->problem, out->path, "\"track\" is missing or names another track");
+	if (out->problem) /* its track is not this one */
+		out->state = PD_FILE_CORRUPT;
 	else if (!reset || !(cJSON_IsNull(reset) ||
 			     (cJSON_IsString(reset) && pd_timestamp_parse(reset->valuestring, &out->resets_at))))
 		corrupt(&out->state, &out->problem, out->path,
