@@ -8,6 +8,7 @@
 #include "packetdeck/engine.h"
 #include "packetdeck/notify.h"
 #include "packetdeck/preset.h"
+#include "packetdeck/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -213,6 +214,34 @@ static void dash_closing(void *ctx, pd_engine *e, int status)
 	closing(e, rc->pd, rc->dir, status);
 }
 
+/* The built-in runner and tasks without commands: said before anything
+ * is done (a complete track needs none). */
+static bool refuse_bare(const pd_pktdir *pd, const char *runner)
+{
+	const pd_preset *p = pd_preset_find(runner);
+	size_t n = pd->manifest->ntracks, i;
+	bool *complete;
+	char *bare;
+
+	if (!p || !p->builtin || !(complete = calloc(n ? n : 1, sizeof(*complete))))
+		return false;
+	for (i = 0; i < n; i++) {
+		pd_marker m;
+
+		complete[i] = pd_marker_read(&m, pd->manifest->dir, pd->manifest->tracks[i].id) == 0 &&
+			      m.state == PD_FILE_OK;
+		pd_marker_clear(&m);
+	}
+	bare = pd_pktdir_bare_tracks(pd, complete);
+	free(complete);
+	if (!bare)
+		return false;
+	fprintf(stderr, "packetdeck run: the built-in runner has nothing to execute in %s: run these "
+			"tracks with an agent runner (--runner claude or --runner codex)\n", bare);
+	free(bare);
+	return true;
+}
+
 int cli_run(int argc, char **argv)
 {
 	bool resume = false, json = false, quiet = false, no_tui = false, ascii = false, no_bell = false;
@@ -269,6 +298,10 @@ int cli_run(int argc, char **argv)
 	}
 	if (!cli_load(&pd, dir, &status))
 		return status;
+	if (refuse_bare(pd, runner)) {
+		pd_pktdir_free(pd);
+		return PD_EXIT_USAGE;
+	}
 	memset(&drv, 0, sizeof(drv));
 	if (notify_tmpl && pd_notifier_new(&drv.notifier, notify_tmpl, pd->manifest->dir) < 0) {
 		fprintf(stderr, "packetdeck run: %s\n", pd_error_last());

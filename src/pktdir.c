@@ -151,6 +151,13 @@ static int summarize(pd_packet_summary *s, const pd_packet *p, pd_arena *arena)
 		return pd_error_set(PD_ENOMEM, "out of memory");
 	s->ids = ids;
 	s->ntasks = p->ntasks;
+	s->nbare = 0;
+	for (k = p->ntasks; k-- > 0;)
+		if (p->tasks[k].ncommands == 0) {
+			s->nbare++;
+			s->first_bare = k;
+			s->first_bare_line = p->tasks[k].line;
+		}
 	for (k = 0; k < p->ntasks; k++) {
 		size_t n = strlen(p->tasks[k].id) + 1;
 
@@ -392,4 +399,39 @@ size_t pd_pktdir_task_count(const pd_pktdir *pd)
 	for (i = 0; i < pd->manifest->ntracks; i++)
 		n += pd->summaries[i].ntasks;
 	return n;
+}
+
+char *pd_pktdir_bare_tracks(const pd_pktdir *pd, const bool *complete)
+{
+	size_t norder, k, shown = 0, more = 0, len = 0;
+	const size_t *order = pd_dag_order(pd->dag, &norder);
+	char *text = NULL;
+	FILE *f = NULL;
+
+	for (k = 0; k < norder; k++) {
+		size_t i = order[k];
+		const pd_packet_summary *s = &pd->summaries[i];
+		const pd_track *t = &pd->manifest->tracks[i];
+
+		if (!s->nbare || (complete && complete[i]))
+			continue;
+		if (!f && !(f = open_memstream(&text, &len))) {
+			pd_error_set(PD_ENOMEM, "out of memory");
+			return NULL;
+		}
+		if (shown == 5) {
+			more++;
+			continue;
+		}
+		fprintf(f, "%strack %ld (%s): %s:%u: task %s has no Run: line or sh block", shown ? "; " : "",
+			t->id, t->name, t->packet, s->first_bare_line, pd_pktdir_task_id(pd, i, s->first_bare));
+		if (s->nbare > 1)
+			fprintf(f, " (and %zu more task%s)", s->nbare - 1, s->nbare == 2 ? "" : "s");
+		shown++;
+	}
+	if (more)
+		fprintf(f, "; and %zu more track%s", more, more == 1 ? "" : "s");
+	if (f)
+		fclose(f);
+	return text;
 }

@@ -148,8 +148,21 @@ int pd_plan_make(pd_plan **out, const pd_pktdir *pd, const pd_snapshot *s, bool 
 		return pd_error_set(PD_ENOMEM, "out of memory");
 	}
 	for (k = 0; k < norder; k++) {
-		plan_track(&p->steps[k], pd, s, order[k], resume);
+		const pd_packet_summary *sum = &pd->summaries[order[k]];
+		pd_step *st = &p->steps[k];
+
+		plan_track(st, pd, s, order[k], resume);
 		p->nsteps++;
+		if (st->reason && sum->nbare && (st->action == PD_ACTION_RUN || st->action == PD_ACTION_RESUME)) {
+			/* what the built-in runner would refuse */
+			char *more = say("%s; the built-in runner has nothing to execute here (task %s has no "
+					 "Run: line%s): run it with an agent runner (--runner claude)",
+					 st->reason, pd_pktdir_task_id(pd, order[k], sum->first_bare),
+					 sum->nbare > 1 ? ", nor have others" : "");
+
+			free(st->reason);
+			st->reason = more;
+		}
 		if (!p->steps[k].reason) {
 			pd_plan_free(p);
 			return pd_error_set(PD_ENOMEM, "out of memory");

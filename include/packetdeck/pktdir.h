@@ -24,7 +24,11 @@
 typedef struct pd_packet_summary {
 	size_t ntasks;
 	const char *ids;     /* ntasks NUL-terminated task ids, one after another */
+	size_t nbare;        /* tasks without a command (no Run: line, no sh block) */
+	size_t first_bare;   /* the first of them (its index), when nbare > 0 */
+	unsigned first_bare_line; /* and the line of its header */
 } pd_packet_summary;
+
 
 typedef struct pd_pktdir {
 	pd_manifest *manifest;
@@ -60,6 +64,13 @@ const char *pd_pktdir_task_id(const pd_pktdir *pd, size_t i, size_t k);
 long pd_pktdir_task_index(const pd_pktdir *pd, size_t i, const char *id);
 
 void pd_pktdir_free(pd_pktdir *pd);
+
+/* Tracks the built-in runner cannot execute (tasks without a command),
+ * of those not complete, in execution order, as one message naming each
+ * (at most 5, then how many more): "track 1 (api): track-1.md:3: task 1.1
+ * has no Run: line or sh block (and 2 more tasks); ...". NULL when there
+ * are none (or no memory: then also pd_error_last). The caller frees it. */
+char *pd_pktdir_bare_tracks(const pd_pktdir *pd, const bool *complete);
 
 /* Total number of tasks over all packets. */
 size_t pd_pktdir_task_count(const pd_pktdir *pd);

@@ -226,6 +226,17 @@ expect_err "packetdeck run: --notify: runner template: unknown placeholder {nosu
 world notify-missing; run "$D" --notify "/nonexistent/bin {event}"; expect_rc 0
 [ "$(grep -c "nonexistent" "$T_TMP/err")" = 1 ] || t_fail "said $(grep -c nonexistent "$T_TMP/err") times: $(cat "$T_TMP/err")"
 
+t_begin "packets without Run: lines: the built-in runner refuses before anything is done (exit 2), plan says so"
+world bare
+printf '### Task 2.1: first\nDo it by hand.\n\n### Task 2.2: second\nAnd this.\n' >"$D/track-2.md"
+printf '### Task 4.1: only\nNothing to run.\n' >"$D/track-4.md"
+run "$D"; expect_rc 2
+expect_err "packetdeck run: the built-in runner has nothing to execute in track 2 (t2): track-2.md:1: task 2.1 has no Run: line or sh block (and 1 more task); track 4 (t4): track-4.md:1: task 4.1 has no Run: line or sh block: run these tracks with an agent runner (--runner claude or --runner codex)"
+[ ! -e "$D/.packetdeck" ] && [ ! -e "$W/wt-1" ] && [ -z "$(git -C "$W/repo" branch --list 'd/*')" ] || t_fail "something was done"
+"$PD" plan "$D" >"$T_TMP/out" 2>&1
+grep -q "2 .*the built-in runner has nothing to execute here (task 2.1 has no Run: line, nor have others): run it with an agent runner (--runner claude)" "$T_TMP/out" || t_fail "plan: $(cat "$T_TMP/out")"
+run "$D" --runner "bash $HERE/fake_agent.sh agent {packet} {track}"; expect_rc 0
+
 t_begin "an agent without progress is stopped after --idle-timeout; any runner after --track-timeout"
 world idle; t0=$(date +%s)
 run "$D" --runner "bash $HERE/fake_agent.sh silent {packet} {track}" --idle-timeout 2; expect_rc 1
