@@ -532,18 +532,29 @@ static int state_dir(const char *packet_dir)
 	return error;
 }
 
-int pd_start_write(const char *packet_dir, long track, const char *branch, const char *commit,
-		   const char *runner)
+/* .packetdeck/track-N.SUFFIX, atomically, from `obj` (taken: freed here). */
+static int write_record(const char *packet_dir, long track, const char *suffix, cJSON *obj)
 {
-	char now[21], *path = pd_state_file(packet_dir, track, "start.json");
-	cJSON *obj;
+	char *path;
 	int error;
 
 	if ((error = state_dir(packet_dir)) < 0) {
-		free(path);
+		cJSON_Delete(obj);
 		return error;
 	}
-	if ((obj = cJSON_CreateObject()) != NULL) {
+	path = pd_state_file(packet_dir, track, suffix);
+	error = write_object(path, obj, false);
+	free(path);
+	return error;
+}
+
+int pd_start_write(const char *packet_dir, long track, const char *branch, const char *commit,
+		   const char *runner)
+{
+	char now[21];
+	cJSON *obj = cJSON_CreateObject();
+
+	if (obj) {
 		cJSON_AddStringToObject(obj, "format_version", "1.0.0");
 		cJSON_AddNumberToObject(obj, "track", (double)track);
 		cJSON_AddStringToObject(obj, "branch", branch);
@@ -551,23 +562,16 @@ int pd_start_write(const char *packet_dir, long track, const char *branch, const
 		cJSON_AddStringToObject(obj, "runner", runner);
 		cJSON_AddStringToObject(obj, "timestamp", pd_timestamp(now, time(NULL)));
 	}
-	error = write_object(path, obj, false);
-	free(path);
-	return error;
+	return write_record(packet_dir, track, "start.json", obj);
 }
 
 int pd_failure_write(const char *packet_dir, long track, const char *task, const char *message,
 		     const char *hint, int exit_status, const char *timestamp)
 {
-	char now[21], *path = pd_state_file(packet_dir, track, "failure.json");
-	cJSON *obj;
-	int error;
+	char now[21];
+	cJSON *obj = cJSON_CreateObject();
 
-	if ((error = state_dir(packet_dir)) < 0) {
-		free(path);
-		return error;
-	}
-	if ((obj = cJSON_CreateObject()) != NULL) {
+	if (obj) {
 		cJSON_AddNumberToObject(obj, "track", (double)track);
 		add_string_or_null(obj, "task", task);
 		cJSON_AddStringToObject(obj, "message", message);
@@ -577,31 +581,22 @@ int pd_failure_write(const char *packet_dir, long track, const char *task, const
 		cJSON_AddStringToObject(obj, "timestamp",
 					timestamp ? timestamp : pd_timestamp(now, time(NULL)));
 	}
-	error = write_object(path, obj, false);
-	free(path);
-	return error;
+	return write_record(packet_dir, track, "failure.json", obj);
 }
 
 int pd_limit_write(const char *packet_dir, long track, time_t resets_at, const char *message)
 {
-	char now[21], when[21], *path = pd_state_file(packet_dir, track, "limit.json");
-	cJSON *obj;
-	int error;
+	char now[21], when[21];
+	cJSON *obj = cJSON_CreateObject();
 
-	if ((error = state_dir(packet_dir)) < 0) {
-		free(path);
-		return error;
-	}
-	if ((obj = cJSON_CreateObject()) != NULL) {
+	if (obj) {
 		cJSON_AddStringToObject(obj, "format_version", "1.0.0");
 		cJSON_AddNumberToObject(obj, "track", (double)track);
 		add_string_or_null(obj, "resets_at", resets_at ? pd_timestamp(when, resets_at) : NULL);
 		cJSON_AddStringToObject(obj, "message", message ? message : "usage limit reached");
 		cJSON_AddStringToObject(obj, "timestamp", pd_timestamp(now, time(NULL)));
 	}
-	error = write_object(path, obj, false);
-	free(path);
-	return error;
+	return write_record(packet_dir, track, "limit.json", obj);
 }
 
 int pd_limit_remove(const char *packet_dir, long track)
