@@ -228,6 +228,8 @@ static bool refuse_bare(const pd_pktdir *pd, const char *runner)
 	for (i = 0; i < n; i++) {
 		pd_marker m;
 
+		if (!pd->summaries[i].nbare)
+			continue; /* nothing to refuse: its marker need not be read */
 		complete[i] = pd_marker_read(&m, pd->manifest->dir, pd->manifest->tracks[i].id) == 0 &&
 			      m.state == PD_FILE_OK;
 		pd_marker_clear(&m);
@@ -313,7 +315,7 @@ int cli_run(int argc, char **argv)
 	cli_events_ascii = ascii;
 	drv.json = json;
 	drv.quiet = quiet;
-	drv.limit_abort = strcmp(on_limit, "abort") == 0;
+	drv.limit_abort = eo.on_limit_abort = strcmp(on_limit, "abort") == 0;
 	drv.poll_s = (unsigned)poll_s;
 	interactive = cli_has_terminal(json, no_tui);
 	eo.runner = runner;
@@ -323,7 +325,6 @@ int cli_run(int argc, char **argv)
 	eo.wait_timeout_s = (unsigned)timeout_s;
 	eo.idle_timeout_s = (unsigned)idle_s;
 	eo.track_timeout_s = (unsigned)track_s;
-	eo.on_limit_abort = strcmp(on_limit, "abort") == 0;
 	eo.on_event = on_event;
 	eo.on_output = on_output;
 	eo.ctx = &drv;

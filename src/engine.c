@@ -30,11 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static const pd_track *cur_track(const pd_engine *e)
-{
-	return &e->pd->manifest->tracks[e->cur];
-}
-
 void pd_engine_emit(pd_engine *e, pd_event *ev)
 {
 	char *line;

@@ -67,6 +67,12 @@ struct pd_engine {
 	unsigned limit_tries;
 };
 
+/* The track the engine is at. */
+static inline const pd_track *cur_track(const pd_engine *e)
+{
+	return &e->pd->manifest->tracks[e->cur];
+}
+
 void pd_engine_emit(pd_engine *e, pd_event *ev);
 /* The runner exited or was stopped: drain what it wrote last, release it,
  * and stop what it left behind (processes that carry the run id, in

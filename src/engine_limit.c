@@ -23,11 +23,6 @@
 /* Seconds after the stated reset before the track starts again. */
 #define LIMIT_MARGIN_S 5
 
-static const pd_track *cur_track(const pd_engine *e)
-{
-	return &e->pd->manifest->tracks[e->cur];
-}
-
 /* When to try next, from now; sets the deadline for unknown resets. */
 static void schedule(pd_engine *e)
 {

@@ -23,11 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static const pd_track *cur_track(const pd_engine *e)
-{
-	return &e->pd->manifest->tracks[e->cur];
-}
-
 static bool builtin(const pd_engine *e)
 {
 	return e->preset && e->preset->builtin;
@@ -237,7 +232,8 @@ void pd_engine_start_track(pd_engine *e)
 	ev.track = t->id;
 	ev.runner = e->o.runner;
 	pd_engine_emit(e, &ev);
-	pd_limit_remove(e->pd->manifest->dir, t->id); /* limited no more: it runs */
+	if (!builtin(e)) /* only an agent is ever limited: no unlink per built-in track */
+		pd_limit_remove(e->pd->manifest->dir, t->id); /* limited no more: it runs */
 	e->seen_task[0] = e->seen_stamp[0] = e->last_line[0] = e->stopped_why[0] = '\0';
 	e->out_lines = (pd_lines)PD_LINES_INIT(e->out_buf);
 	remember_checkpoint(e, false);

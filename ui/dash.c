@@ -30,10 +30,6 @@ static void on_event(void *ctx, const pd_event *e)
 
 	ui_model_event(&d->m, e);
 	dash_notify_event(d, e);
-	if (e->type == PD_EV_LIMITED) {
-		d->m.phase = "limited";
-		d->m.running = PD_NO_TRACK; /* its files say limited */
-	}
 	if (e->type != PD_EV_WAITING && e->type != PD_EV_NOTICE) {
 		long i = e->track >= 0 ? pd_dag_find(d->pd->dag, e->track) : -1;
 
@@ -240,7 +236,6 @@ static void engine_asks(dash *d)
 		pd_engine_limit_info li;
 
 		if (pd_engine_limit(d->e, &li) && li.tries != d->limit_seen) {
-			d->m.phase = "limited";
 			dash_show_limited(d);
 			d->dirty = true;
 		}

@@ -217,6 +217,11 @@ void ui_model_event(ui_model *m, const pd_event *e)
 		}
 		break;
 	}
+	case PD_EV_LIMITED:
+		m->phase = "limited";
+		m->running = PD_NO_TRACK; /* not running: its files say limited */
+		set_str(&m->action, "");
+		break;
 	case PD_EV_AGENT_USAGE:
 		m->has_usage = true;
 		m->turns = e->turns;

@@ -295,16 +295,17 @@ static void output(ui_canvas *c, ui_rect r, ui_model *m)
 	if (lines.n == 0)
 		ui_put(c, r, r.y, r.x + 1, -1, UI_DIM, "(no output yet)");
 	if (!stream) {
-		for (i = 0; i < lines.n && i < r.h; i++) {
-			const char *raw = lines.line[lines.n - (lines.n < r.h ? lines.n : r.h) + i];
+		int shown = lines.n < r.h ? lines.n : r.h;
+
+		for (i = 0; i < shown; i++) {
+			const char *raw = lines.line[lines.n - shown + i];
 			size_t len = strlen(raw);
 			char *text = malloc(len + 1);
 
 			if (!text)
 				break;
 			pd_agent_text_clean(text, len + 1, raw, len, PD_TEXT_ONE_LINE);
-			ui_put(c, r, r.y + r.h - (lines.n < r.h ? lines.n : r.h) + i, r.x + 1, width,
-			       line_style(PD_LINE_PLAIN, text), text);
+			ui_put(c, r, r.y + r.h - shown + i, r.x + 1, width, line_style(PD_LINE_PLAIN, text), text);
 			free(text);
 		}
 	} else {
