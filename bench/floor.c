@@ -1,7 +1,9 @@
 /* floor.c - the least any durable executor must spend per one-task track on
  * this machine: start `/bin/sh -c true` (what ninja does per edge) and make
  * two small files durable the way packetdeck does (write, fsync, rename,
- * fsync the directory): the checkpoint and the completion marker.
+ * fsync the directory): the track's checkpoint and its completion marker,
+ * files of their own for each track (track-N.checkpoint.json,
+ * track-N.completion.json), as the protocol has them.
  * Prints milliseconds per track. Used by bench_run.py in the same run. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -43,10 +45,13 @@ int main(int argc, char **argv)
 	}
 	t0 = now_ms();
 	for (i = 0; i < n; i++) {
+		char cp[64], mk[64];
 		pid_t p;
 
+		snprintf(cp, sizeof(cp), "track-%d.checkpoint.json", i + 1);
+		snprintf(mk, sizeof(mk), "track-%d.completion.json", i + 1);
 		if (posix_spawn(&p, sh[0], NULL, NULL, sh, environ) != 0 || waitpid(p, &ws, 0) != p ||
-		    durable(dir, "checkpoint") < 0 || durable(dir, "marker") < 0) {
+		    durable(dir, cp) < 0 || durable(dir, mk) < 0) {
 			perror("floor");
 			return 1;
 		}

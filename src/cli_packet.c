@@ -34,32 +34,14 @@ static const char help[] =
 	"  --wait-timeout SECONDS     give up waiting after this long (1800)\n"
 	"  --json                     events as JSON lines on stdout\n"
 	"  --tasks-only               print only each task's header and the commands'\n"
-	"                             output (how `packetdeck run` calls it: it reports\n"
-	"                             the checkpoints and the outcome itself)\n"
+	"                             output (for a runner template that reports the\n"
+	"                             checkpoints and the outcome itself)\n"
 	"\n"
 	"exit status: 0 complete, 1 a task failed, 2 invalid input or usage,\n"
 	"3 aborted (blocked dependency, wait timeout, signal), 4 the track is being\n"
 	"executed by another process.\n";
 
 static int stop_fd = -1;
-
-/* `packetdeck run` hands the built-in runner a pipe as fd 3, named by
- * PACKETDECK_STATUS_FD, to hear of every checkpoint. Anything else
- * named so is not used; the commands of tasks see neither. */
-static int status_channel(void)
-{
-	const char *v = getenv("PACKETDECK_STATUS_FD");
-	struct stat st;
-	int fd = v && strcmp(v, "3") == 0 ? 3 : -1;
-
-	unsetenv("PACKETDECK_STATUS_FD");
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode) ||
-	    (fcntl(fd, F_GETFL) & O_ACCMODE) != O_WRONLY)
-		return -1;
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	signal(SIGPIPE, SIG_IGN); /* a reader gone away is an error, not death */
-	return fd;
-}
 
 typedef struct printing {
 	bool json, tasks_only;
@@ -204,16 +186,30 @@ int cli_packet(int argc, char **argv)
 	eo.run_id = getenv("PACKETDECK_RUN_ID");
 	eo.on_event = on_event;
 	eo.ctx = &pr;
-	eo.status_fd = status_channel();
 	fflush(stdout); /* the commands write to the same stdout */
 	error = pd_exec_track(pd, (size_t)index, &eo, &res);
 	if (error < 0) {
 		fprintf(stderr, "packetdeck packet: %s\n", pd_error_last());
 		status = error == PD_ELOCKED ? PD_EXIT_LOCKED : PD_EXIT_USAGE;
 	} else if (res.outcome == PD_EXEC_COMPLETE) {
+		pd_event e = PD_EVENT_INIT(PD_EV_TRACK_COMPLETED);
+
+		e.track = pd->manifest->tracks[index].id;
+		e.commit = res.commit;
+		on_event(&pr, &e);
 		status = PD_EXIT_OK;
 	} else {
 		const pd_track *t = &pd->manifest->tracks[index];
+
+		if (res.outcome == PD_EXEC_FAILED) {
+			pd_event e = PD_EVENT_INIT(PD_EV_TRACK_FAILED);
+
+			e.track = t->id;
+			e.task = res.task[0] ? res.task : NULL;
+			e.message = res.message;
+			e.exit_status = res.exit_status;
+			on_event(&pr, &e);
+		}
 
 		if (res.outcome == PD_EXEC_FAILED && res.task[0])
 			fprintf(stderr, "Track %ld (%s) failed at task %s: %s\n", t->id, t->name, res.task,

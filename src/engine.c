@@ -1,11 +1,12 @@
 /* engine.c - the sequential executor as a non-blocking state machine (engine.h).
  *
- * Not here: printing, terminals, decisions (the driver's), the built-in
- * runner's task loop (exec.c, run in a `packetdeck packet` child), the
- * handoff note's text (handoff.c).
+ * Not here: printing, terminals, decisions (the driver's), a running track
+ * (engine_run.c; the built-in runner in engine_builtin.c, its task loop in
+ * exec.c), the handoff note's text (handoff.c).
  */
 #define _GNU_SOURCE /* asprintf, getrandom */
 #include "packetdeck/engine.h"
+#include "packetdeck/exec.h"
 #include "packetdeck/fsio.h"
 #include "packetdeck/gitwt.h"
 #include "packetdeck/lock.h"
@@ -125,9 +126,10 @@ int pd_engine_new(pd_engine **out, const pd_pktdir *pd, const pd_engine_options 
 		return pd_error_set(PD_ENOMEM, "out of memory");
 	e->pd = pd;
 	e->o = o ? *o : defaults;
-	e->journal_fd = e->log_fd = e->pidfd = e->status_fd = -1;
+	e->journal_fd = e->log_fd = e->pidfd = e->out_fd = e->out_w = -1;
 	e->order = pd_dag_order(pd->dag, &e->norder);
 	e->preset = pd_preset_find(e->o.runner);
+	e->runner = e->preset && e->preset->builtin ? &pd_engine_builtin : &pd_engine_process;
 	e->st = ST_NEXT;
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		for (i = 0; i < sizeof(rnd); i++)
@@ -466,24 +468,37 @@ void pd_engine_wait_tick(pd_engine *e, bool changed)
  * carries the run id is stopped within this long. */
 #define LEFTOVER_GRACE_MS 1000u
 
+/* Has this process any child (running or not yet reaped)? Without one,
+ * nothing the runner started can be left: what it orphaned is ours
+ * (subreaper), so looking through /proc can be spared. */
+static bool have_children(void)
+{
+	siginfo_t si;
+
+	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0 || errno != ECHILD;
+}
+
 void pd_engine_end_child(pd_engine *e)
 {
 	pd_engine_drain_output(e); /* what it wrote just before it exited */
-	pd_child_free(e->child);
-	e->child = NULL;
-	stop_leftovers(e, e->run_id, LEFTOVER_GRACE_MS);
+	if (e->child) {
+		pd_child_free(e->child); /* and its output pipe */
+		e->child = NULL;
+		e->out_fd = -1;
+	}
+	if (have_children())
+		stop_leftovers(e, e->run_id, LEFTOVER_GRACE_MS);
 }
 
 void pd_engine_interrupt(pd_engine *e, const char *why)
 {
 	if (e->st == ST_DONE)
 		return;
-	if (e->child) {
+	if (e->st == ST_RUNNING) {
 		char line[200];
 		int n;
 
-		pd_child_stop(e->child, e->o.grace_ms);
-		pd_engine_end_child(e);
+		e->runner->stop(e);
 		n = snprintf(line, sizeof(line), "\n=== packetdeck: runner stopped (%.150s) ===\n", why);
 		if (e->log_fd >= 0 && write(e->log_fd, line, (size_t)n) < 0)
 			(void)0;
@@ -499,8 +514,11 @@ void pd_engine_free(pd_engine *e)
 	if (e->child) {
 		pd_child_stop(e->child, e->o.grace_ms);
 		pd_child_free(e->child);
+		e->child = NULL;
+		e->out_fd = -1;
 		stop_leftovers(e, e->run_id, LEFTOVER_GRACE_MS);
 	}
+	pd_exec_free(e->exec); /* stops its command */
 	pd_engine_close_track(e);
 	pd_lock_release(e->track_lock);
 	pd_lock_release(e->run_lock);

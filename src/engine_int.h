@@ -11,8 +11,11 @@
 #include "packetdeck/packet.h"
 #include "packetdeck/preset.h"
 #include "packetdeck/runner.h"
+#include "packetdeck/state.h"
 #include "packetdeck/watch.h"
 #include "text.h"
+
+typedef struct engine_runner engine_runner;
 
 typedef enum engine_state {
 	ST_NEXT,     /* pick the next track */
@@ -34,11 +37,12 @@ struct pd_engine {
 	size_t norder, k, cur;       /* position in the order; the current track's index */
 	size_t completed;            /* tracks with a valid marker */
 	pd_lock *run_lock, *track_lock;
-	pd_child *child;
+	const engine_runner *runner;  /* how tracks are run */
+	pd_child *child;              /* a runner process (agent, template) */
+	struct pd_exec *exec;         /* the built-in runner, in this process */
+	char synced[41];              /* its last commit made durable, kept across tracks */
 	int pidfd, log_fd, journal_fd;
-	int status_fd;                /* the built-in runner's checkpoints, one per line */
-	pd_lines status_lines;        /* of it, the line being received */
-	char status_buf[1024];
+	int out_fd, out_w;            /* the runner's output: read end; the built-in's write end */
 	pd_watch *watch;
 	long *blocked_ids;
 	size_t nblocked;
@@ -67,6 +71,24 @@ struct pd_engine {
 	unsigned limit_tries;
 };
 
+/* A kind of runner, as the engine drives it: a process with its output
+ * (an agent's through its stream reader) in engine_run.c, the built-in
+ * runner in this process in engine_builtin.c. */
+struct engine_runner {
+	const char *kind;
+	/* Start the current track's runner (its track_started said, its log
+	 * open): ST_RUNNING, or the track failed (said). */
+	void (*start)(pd_engine *e);
+	size_t (*pollfds)(pd_engine *e, struct pollfd *fds, int *timeout_ms);
+	/* Something is ready (`changed`: the packet dir changed): read, reap,
+	 * go on; the end of the track is judged here. */
+	void (*handle)(pd_engine *e, bool changed);
+	/* Stop it now, for good (the run is interrupted). */
+	void (*stop)(pd_engine *e);
+};
+
+extern const engine_runner pd_engine_process, pd_engine_builtin;
+
 /* The track the engine is at. */
 static inline const pd_track *cur_track(const pd_engine *e)
 {
@@ -85,10 +107,24 @@ void pd_engine_failed_hint(pd_engine *e, const char *task, const char *message, 
 			   int status, bool record);
 void pd_engine_wait_tick(pd_engine *e, bool changed);
 void pd_engine_start_track(pd_engine *e);
-/* Read what the runner wrote: its output (to the log and on_output) and
- * its status channel (checkpoint events). */
+/* Read what the runner wrote (out_fd) to the log and on_output (an
+ * agent's through its stream reader). */
 void pd_engine_drain_output(pd_engine *e);
 void pd_engine_close_track(pd_engine *e);
+/* "=== TIMESTAMP what ===" into the track's log. */
+void pd_engine_log(pd_engine *e, const char *fmt, ...) PD_PRINTF(2, 3);
+/* Does this attempt resume the track at its checkpoint? */
+bool pd_engine_resuming(const pd_engine *e);
+/* The track is complete (its marker `m` verified): said, then a handoff
+ * suggested or the next track. */
+void pd_engine_completed(pd_engine *e, const pd_marker *m);
+/* The whole track's deadline (monotonic ms; 0 none). */
+long pd_engine_track_deadline(const pd_engine *e);
+/* Lower *timeout_ms to reach `due` (monotonic ms; 0: none). */
+void pd_engine_timeout_at(int *timeout_ms, long due);
+/* Past a deadline (the track's, an agent's idle one)? Then stopped_why
+ * says which, logged, and true: the caller stops the runner. */
+bool pd_engine_deadline_passed(pd_engine *e);
 int pd_engine_write_handoff(pd_engine *e);
 void pd_engine_aborted(pd_engine *e, const char *reason);
 /* engine_limit.c: the runner ended at a usage limit? Then it is handled

@@ -1,7 +1,9 @@
-/* engine_run.c - the engine's running track: start its runner, stream its
- * output to the log (and an agent's through its stream reader), turn
- * checkpoint files into events, stop a runner past its timeouts, judge its
- * exit (verify.h; explain.h says why an agent's track failed). */
+/* engine_run.c - the engine's running track: what every runner shares
+ * (its log, its output, its deadlines, its completion) and the runner that
+ * is a process (an agent or a template): start it, read its output (an
+ * agent's through its stream reader), turn checkpoint files into events,
+ * stop it past its timeouts, judge its exit (verify.h; explain.h says why
+ * an agent's track failed). The built-in runner is engine_builtin.c. */
 #define _GNU_SOURCE /* asprintf */
 #include "engine_int.h"
 #include "clock.h"
@@ -23,13 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static bool builtin(const pd_engine *e)
-{
-	return e->preset && e->preset->builtin;
-}
-
-/* Does this attempt resume the track at its checkpoint? */
-static bool resuming(const pd_engine *e)
+bool pd_engine_resuming(const pd_engine *e)
 {
 	return e->resume_cur || (e->o.resume && cur_track(e)->id != e->o.restart_track);
 }
@@ -43,8 +39,7 @@ static int runner_argv(pd_engine *e, const pd_worktree_info *w, const pd_checkpo
 	int error;
 
 	/* where an agent starts: the checkpoint's next task when resuming */
-	if (!builtin(e) &&
-	    !(prompt = pd_agent_prompt(e->pd, e->cur, c->state == PD_FILE_OK ? (c->next_task ? c->next_task : "")
+	if (!(prompt = pd_agent_prompt(e->pd, e->cur, c->state == PD_FILE_OK ? (c->next_task ? c->next_task : "")
 									     : NULL)))
 		return pd_error_set(PD_ENOMEM, "out of memory");
 	{
@@ -54,7 +49,7 @@ static int runner_argv(pd_engine *e, const pd_worktree_info *w, const pd_checkpo
 			{"track", id},
 			{"worktree", t->worktree_path},
 			{"branch", t->branch},
-			{"resume", resuming(e) ? "--resume" : ""},
+			{"resume", pd_engine_resuming(e) ? "--resume" : ""},
 			{"prompt", prompt ? prompt : ""},
 			{"git_dir", w->git_dir ? w->git_dir : t->worktree_path},
 			{"git_common_dir", w->common_dir ? w->common_dir : t->worktree_path},
@@ -87,8 +82,7 @@ static int record_start(pd_engine *e, const char *head, const pd_checkpoint *c)
 					e->o.runner);
 }
 
-/* "=== TIMESTAMP what ===" into the track's log. */
-static void PD_PRINTF(2, 3) log_line(pd_engine *e, const char *fmt, ...)
+void pd_engine_log(pd_engine *e, const char *fmt, ...)
 {
 	char line[1024], now[21];
 	va_list ap;
@@ -125,8 +119,7 @@ static void checkpoint_seen(pd_engine *e, const pd_checkpoint *c, bool report)
 /* The checkpoint file as it is now, if it is another than the last one
  * seen (another task, or the same task at another time: a track done again
  * from its start). Of checkpoints written faster than we look, only the
- * last is seen: the built-in runner's status channel reports each one, and
- * the file then shows the one its last line reported. */
+ * last is seen. */
 static void remember_checkpoint(pd_engine *e, bool report)
 {
 	pd_checkpoint c;
@@ -140,74 +133,17 @@ static void remember_checkpoint(pd_engine *e, bool report)
 	pd_checkpoint_clear(&c);
 }
 
-/* One line from the status channel: a checkpoint the runner made durable
- * (each is news, even of a task done before). */
-static void status_line(void *ctx, const char *line, size_t len, bool cut)
-{
-	pd_engine *e = ctx;
-	pd_checkpoint c;
-
-	if (cut) {
-		log_line(e, "ignored: a status line longer than %zu bytes", sizeof(e->status_buf));
-		return;
-	}
-	if (pd_checkpoint_parse(&c, line, len, "the runner's status line", cur_track(e)->id) < 0)
-		return;
-	if (c.state == PD_FILE_OK)
-		checkpoint_seen(e, &c, true);
-	else
-		log_line(e, "ignored: %s", c.problem ? c.problem : "a bad status line");
-	pd_checkpoint_clear(&c);
-}
-
-static void drain_status(pd_engine *e)
-{
-	char buf[4096];
-	ssize_t n;
-
-	while (e->status_fd >= 0 && ((n = read(e->status_fd, buf, sizeof(buf))) > 0 ||
-				     (n < 0 && errno == EINTR)))
-		if (n > 0)
-			pd_lines_feed(&e->status_lines, buf, (size_t)n, status_line, e);
-}
-
-/* The built-in runner's status channel: a pipe whose write end becomes
- * its fd 3, named in its environment. Returns the write end, or 0 when
- * there is none (then checkpoints are only seen in their file). */
-static int open_status(pd_engine *e, char ***env)
-{
-	int p[2];
-	size_t n = 0;
-	char **more;
-
-	if (!builtin(e) || pipe2(p, O_CLOEXEC) != 0)
-		return 0;
-	while ((*env)[n])
-		n++;
-	if (!(more = realloc(*env, (n + 2) * sizeof(*more))) || !(more[n] = strdup("PACKETDECK_STATUS_FD=3"))) {
-		if (more)
-			*env = more;
-		close(p[0]);
-		close(p[1]);
-		return 0;
-	}
-	more[n + 1] = NULL;
-	*env = more;
-	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
-	e->status_fd = p[0];
-	e->status_lines = (pd_lines)PD_LINES_INIT(e->status_buf);
-	return p[1];
-}
-
 void pd_engine_close_track(pd_engine *e)
 {
 	if (e->pidfd >= 0)
 		close(e->pidfd);
 	if (e->log_fd >= 0)
 		close(e->log_fd);
-	if (e->status_fd >= 0)
-		close(e->status_fd);
-	e->pidfd = e->log_fd = e->status_fd = -1;
+	if (e->out_fd >= 0 && !e->child)
+		close(e->out_fd); /* a child's is its own */
+	if (e->out_w >= 0)
+		close(e->out_w);
+	e->pidfd = e->log_fd = e->out_fd = e->out_w = -1;
 	pd_lock_release(e->track_lock);
 	e->track_lock = NULL;
 }
@@ -215,54 +151,84 @@ void pd_engine_close_track(pd_engine *e)
 /* An agent's output is read by its stream reader, in lines of up to this. */
 #define AGENT_LINE_MAX (1u << 20)
 
+/* The track's log, opened to append, or -1. */
+static int open_log(const pd_engine *e, long track)
+{
+	int dir = open(e->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
+	char name[64];
+
+	snprintf(name, sizeof(name), "track-%ld.log", track);
+	if (dir >= 0) {
+		fd = openat(dir, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
+		close(dir);
+	}
+	return fd;
+}
+
 void pd_engine_start_track(pd_engine *e)
 {
 	const pd_track *t = cur_track(e);
 	pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_STARTED);
+
+	ev.track = t->id;
+	ev.runner = e->o.runner;
+	pd_engine_emit(e, &ev);
+	e->last_line[0] = e->stopped_why[0] = '\0';
+	e->out_lines = (pd_lines)PD_LINES_INIT(e->out_buf);
+	e->log_fd = open_log(e, t->id);
+	pd_engine_log(e, "packetdeck run %s: track %ld started (runner: %s)", e->run_id, t->id,
+		      e->preset ? e->preset->name : e->o.runner);
+	e->started_ms = e->progress_ms = pd_now_ms();
+	e->runner->start(e);
+}
+
+static void process_start(pd_engine *e)
+{
+	const pd_track *t = cur_track(e);
 	char *repo = pd_manifest_root(e->pd->manifest), **argv = NULL, **env = NULL, *lock = NULL;
 	/* a Claude Code session's marker: claude refuses to start inside one */
 	char *const unset[] = {"CLAUDECODE", NULL};
 	pd_worktree_info w;
 	pd_checkpoint from; /* what a resumed attempt starts after */
 	pd_spawn_options so;
-	int error, status_w;
+	int error;
 
 	memset(&w, 0, sizeof(w));
 	memset(&from, 0, sizeof(from));
-	ev.track = t->id;
-	ev.runner = e->o.runner;
-	pd_engine_emit(e, &ev);
-	if (!builtin(e)) /* only an agent is ever limited: no unlink per built-in track */
-		pd_limit_remove(e->pd->manifest->dir, t->id); /* limited no more: it runs */
-	e->seen_task[0] = e->seen_stamp[0] = e->last_line[0] = e->stopped_why[0] = '\0';
-	e->out_lines = (pd_lines)PD_LINES_INIT(e->out_buf);
+	pd_limit_remove(e->pd->manifest->dir, t->id); /* limited no more: it runs */
+	e->seen_task[0] = e->seen_stamp[0] = '\0';
 	remember_checkpoint(e, false);
 	/* every runner gets its worktree prepared, not only the built-in one */
 	if (!repo || pd_worktree_prepare(repo, t->worktree_path, t->branch,
 					 e->pd->manifest->shared_setup_commit, &w) < 0) {
+		pd_engine_close_track(e);
 		pd_engine_failed(e, NULL, repo ? pd_error_last() : "out of memory", 0, true);
 		goto done;
 	}
-	if (resuming(e) && pd_checkpoint_read(&from, e->pd->manifest->dir, t->id) < 0) {
+	if (pd_engine_resuming(e) && pd_checkpoint_read(&from, e->pd->manifest->dir, t->id) < 0) {
+		pd_engine_close_track(e);
 		pd_engine_failed(e, NULL, "out of memory", 0, false);
 		goto done;
 	}
 	if (record_start(e, w.head, &from) < 0) {
+		pd_engine_close_track(e);
 		pd_engine_failed(e, NULL, pd_error_last(), 0, true);
 		goto done;
 	}
-	if (!builtin(e)) {
+	{
 		/* an agent cannot take the lock: hold it for it */
 		pd_lockinfo holder;
 
 		lock = pd_state_file(e->pd->manifest->dir, t->id, "lock");
 		if (!lock || pd_lock_take(&e->track_lock, lock, e->run_id, &holder, NULL) < 0) {
 			pd_lockinfo_clear(&holder);
+			pd_engine_close_track(e);
 			pd_engine_failed(e, NULL, pd_error_last(), 0, false);
 			goto done;
 		}
 		/* and read what it says */
 		if (!e->agent_buf && !(e->agent_buf = malloc(AGENT_LINE_MAX))) {
+			pd_engine_close_track(e);
 			pd_engine_failed(e, NULL, "out of memory", 0, false);
 			goto done;
 		}
@@ -272,46 +238,31 @@ void pd_engine_start_track(pd_engine *e)
 		memset(e->usage_seen, 0, sizeof(e->usage_seen));
 		e->cost_seen = false;
 		if (pd_agent_stream_new(&e->stream, e->preset ? e->preset->stream : PD_AGENT_AUTO) < 0) {
+			pd_engine_close_track(e);
 			pd_engine_failed(e, NULL, pd_error_last(), 0, false);
 			goto done;
 		}
 	}
 	if ((error = runner_argv(e, &w, &from, &argv)) < 0 || !(env = pd_track_env(e->pd->manifest, t, e->run_id, NULL))) {
+		pd_engine_close_track(e);
 		pd_engine_failed(e, NULL, error < 0 ? pd_error_last() : "out of memory", 0, false);
 		goto done;
 	}
-	e->log_fd = -1;
-	{
-		int fd = open(e->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		char name[64];
-
-		snprintf(name, sizeof(name), "track-%ld.log", t->id);
-		if (fd >= 0) {
-			e->log_fd = openat(fd, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
-					   0644);
-			close(fd);
-		}
-	}
-	log_line(e, "packetdeck run %s: track %ld started (runner: %s)", e->run_id, t->id,
-		 e->preset ? e->preset->name : e->o.runner);
-	status_w = open_status(e, &env); /* first: it may move env */
 	so = (pd_spawn_options){.argv = argv, .cwd = t->worktree_path, .env = env, .unset = unset,
-				.output_fd = -1, .status_fd = status_w};
-	error = pd_child_spawn(&e->child, &so);
-	if (status_w > 0)
-		close(status_w); /* the runner holds it now: EOF when it is gone */
-	if (error < 0) {
+				.output_fd = -1};
+	if ((error = pd_child_spawn(&e->child, &so)) < 0) {
 		char msg[600];
 
 		/* a program that is not there says how to get it */
 		snprintf(msg, sizeof(msg), "%s", pd_error_last());
 		if (pd_preset_check(e->o.runner) == PD_ENOTFOUND)
 			snprintf(msg, sizeof(msg), "%s", pd_error_last());
-		log_line(e, "%s", msg);
+		pd_engine_log(e, "%s", msg);
 		pd_engine_close_track(e);
 		pd_engine_failed(e, NULL, msg, 127, true);
 		goto done;
 	}
+	e->out_fd = pd_child_output_fd(e->child);
 	e->pidfd = (int)syscall(SYS_pidfd_open, pd_child_pid(e->child), 0);
 	pd_watch_drain(e->watch); /* what happened before this track is not its news */
 	e->started_ms = e->progress_ms = pd_now_ms();
@@ -400,7 +351,7 @@ void pd_engine_drain_output(pd_engine *e)
 {
 	char buf[65536];
 	ssize_t n;
-	int fd = e->child ? pd_child_output_fd(e->child) : -1;
+	int fd = e->out_fd;
 
 	while (fd >= 0 && ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))) {
 		if (n <= 0)
@@ -416,11 +367,9 @@ void pd_engine_drain_output(pd_engine *e)
 				e->o.on_output(e->o.ctx, cur_track(e)->id, buf, (size_t)n);
 		}
 	}
-	drain_status(e);
 }
 
-/* The track is complete: say so, and suggest a handoff or go on. */
-static void completed(pd_engine *e, const pd_marker *m)
+void pd_engine_completed(pd_engine *e, const pd_marker *m)
 {
 	pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_COMPLETED);
 
@@ -488,11 +437,10 @@ static void track_ended(pd_engine *e, int ws)
 	const pd_track *t = cur_track(e);
 	char how[64], msg[1200], hint[600], *log = NULL;
 	pd_marker m;
-	pd_failure f;
 	bool complete = false, refuted = false;
 
 	remember_checkpoint(e, true);
-	log_line(e, "runner ended: %s", pd_wait_status_text(ws, how));
+	pd_engine_log(e, "runner ended: %s", pd_wait_status_text(ws, how));
 	pd_engine_close_track(e);
 	if (pd_track_verified(e->pd->verifier, e->pd->manifest, t, &m, &complete) < 0) {
 		pd_marker_clear(&m);
@@ -502,47 +450,19 @@ static void track_ended(pd_engine *e, int ws)
 	refuted = m.state == PD_FILE_OK && !complete;
 	if (complete) {
 		/* the marker is the truth, also of a runner stopped as it lingered */
-		if (builtin(e) || advanced(e))
-			completed(e, &m);
+		if (advanced(e))
+			pd_engine_completed(e, &m);
 		pd_marker_clear(&m);
 		return;
 	}
-	if (builtin(e) && WIFEXITED(ws) && WEXITSTATUS(ws) == 1 &&
-	    pd_failure_read(&f, e->pd->manifest->dir, t->id) == 0) {
-		/* the built-in runner leaves its own failure record: report it */
-		bool mine = f.state == PD_FILE_OK;
-
-		if (mine) {
-			snprintf(msg, sizeof(msg), "%s", f.message);
-			snprintf(how, sizeof(how), "%s", f.task ? f.task : "");
-		}
-		pd_failure_clear(&f);
-		if (mine) {
-			pd_marker_clear(&m);
-			pd_engine_failed(e, how[0] ? how : NULL, msg, 1, false);
-			return;
-		}
-	}
-	if (!builtin(e) && !e->stopped_why[0] && pd_engine_limit_hit(e)) {
+	if (!e->stopped_why[0] && pd_engine_limit_hit(e)) {
 		pd_marker_clear(&m);
 		return;
 	}
 	hint[0] = '\0';
 	if (e->stopped_why[0]) {
 		snprintf(msg, sizeof(msg), "%s", e->stopped_why);
-		if (!builtin(e))
-			explain_said(e, msg, sizeof(msg));
-	} else if (builtin(e)) {
-		if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
-			snprintf(msg, sizeof(msg), "the runner exited 0 without a valid completion marker "
-						   "(protocol violation: re-run the track)%s%s",
-				 m.problem ? ": " : "", m.problem ? m.problem : "");
-		else if (e->last_line[0])
-			snprintf(msg, sizeof(msg), "the runner failed (%s): %s (the whole output: %s/track-%ld.log)",
-				 pd_wait_status_text(ws, how), e->last_line, e->state_dir, t->id);
-		else
-			snprintf(msg, sizeof(msg), "the runner failed (%s) without output",
-				 pd_wait_status_text(ws, how));
+		explain_said(e, msg, sizeof(msg));
 	} else {
 		pd_explain_input in = {e->o.runner, e->preset, e->stream ? pd_agent_stream_summary(e->stream) : NULL,
 				       ws, &m, refuted, NULL};
@@ -559,10 +479,10 @@ static void track_ended(pd_engine *e, int ws)
 /* The runner's deadlines (monotonic ms; 0: none): no progress, the whole track. */
 static long idle_deadline(const pd_engine *e)
 {
-	return builtin(e) || !e->o.idle_timeout_s ? 0 : e->progress_ms + (long)e->o.idle_timeout_s * 1000L;
+	return !e->o.idle_timeout_s ? 0 : e->progress_ms + (long)e->o.idle_timeout_s * 1000L;
 }
 
-static long track_deadline(const pd_engine *e)
+long pd_engine_track_deadline(const pd_engine *e)
 {
 	return e->o.track_timeout_s ? e->started_ms + (long)e->o.track_timeout_s * 1000L : 0;
 }
@@ -579,14 +499,14 @@ static const char *span(char buf[32], unsigned s)
 	return buf;
 }
 
-/* Past a deadline: stop the runner's group and say why (the exit is then
- * judged as usual, and fails with that reason). */
-static void check_deadlines(pd_engine *e)
+bool pd_engine_deadline_passed(pd_engine *e)
 {
-	long now = pd_now_ms(), idle = idle_deadline(e), whole = track_deadline(e);
+	long now = pd_now_ms(), idle = idle_deadline(e), whole = pd_engine_track_deadline(e);
 	const pd_agent_summary *said = e->stream ? pd_agent_stream_summary(e->stream) : NULL;
 	char a[32];
 
+	if (e->stopped_why[0])
+		return false; /* stopped already */
 	if (whole && now >= whole)
 		snprintf(e->stopped_why, sizeof(e->stopped_why), "stopped after --track-timeout %s",
 			 span(a, e->o.track_timeout_s));
@@ -596,10 +516,66 @@ static void check_deadlines(pd_engine *e)
 			 span(a, e->o.idle_timeout_s), said && said->last_error ? "; last error: " : "",
 			 said && said->last_error ? said->last_error : "");
 	else
-		return;
-	log_line(e, "%s", e->stopped_why);
-	pd_child_stop(e->child, e->o.grace_ms);
+		return false;
+	pd_engine_log(e, "%s", e->stopped_why);
+	return true;
 }
+
+void pd_engine_timeout_at(int *timeout_ms, long due)
+{
+	long left;
+
+	if (!due)
+		return;
+	left = due - pd_now_ms();
+	left = left < 0 ? 0 : left + 1;
+	if (*timeout_ms < 0 || left < *timeout_ms)
+		*timeout_ms = (int)(left > 0x7fffffff ? 0x7fffffff : left);
+}
+
+static size_t process_pollfds(pd_engine *e, struct pollfd *fds, int *timeout_ms)
+{
+	size_t n = 0;
+
+	fds[n++] = (struct pollfd){e->out_fd, POLLIN, 0};
+	if (e->pidfd >= 0)
+		fds[n++] = (struct pollfd){e->pidfd, POLLIN, 0};
+	else
+		*timeout_ms = 100; /* no pidfd: look for the exit now and then */
+	if (e->watch && pd_watch_fd(e->watch) >= 0)
+		fds[n++] = (struct pollfd){pd_watch_fd(e->watch), POLLIN, 0};
+	else if (*timeout_ms < 0 || *timeout_ms > 1000)
+		*timeout_ms = 1000; /* no inotify: rescan for checkpoints */
+	pd_engine_timeout_at(timeout_ms, idle_deadline(e));
+	pd_engine_timeout_at(timeout_ms, pd_engine_track_deadline(e));
+	return n;
+}
+
+static void process_handle(pd_engine *e, bool changed)
+{
+	int ws;
+
+	(void)changed; /* the checkpoint file is looked at each time */
+	pd_engine_drain_output(e);
+	remember_checkpoint(e, true);
+	if (pd_child_wait(e->child, false, &ws) == 0 && pd_engine_deadline_passed(e))
+		pd_child_stop(e->child, e->o.grace_ms);
+	if (pd_child_wait(e->child, false, &ws) == 1) {
+		pd_engine_end_child(e);
+		track_ended(e, ws);
+	}
+}
+
+static void process_stop(pd_engine *e)
+{
+	if (!e->child)
+		return;
+	pd_child_stop(e->child, e->o.grace_ms);
+	pd_engine_end_child(e);
+}
+
+const engine_runner pd_engine_process = {"process", process_start, process_pollfds, process_handle,
+					 process_stop};
 
 size_t pd_engine_pollfds(pd_engine *e, struct pollfd *fds, int *timeout_ms)
 {
@@ -607,27 +583,7 @@ size_t pd_engine_pollfds(pd_engine *e, struct pollfd *fds, int *timeout_ms)
 
 	*timeout_ms = -1;
 	if (e->st == ST_RUNNING) {
-		fds[n++] = (struct pollfd){pd_child_output_fd(e->child), POLLIN, 0};
-		if (e->status_fd >= 0)
-			fds[n++] = (struct pollfd){e->status_fd, POLLIN, 0};
-		if (e->pidfd >= 0)
-			fds[n++] = (struct pollfd){e->pidfd, POLLIN, 0};
-		else
-			*timeout_ms = 100; /* no pidfd: look for the exit now and then */
-		if (e->watch && pd_watch_fd(e->watch) >= 0)
-			fds[n++] = (struct pollfd){pd_watch_fd(e->watch), POLLIN, 0};
-		else if (*timeout_ms < 0 || *timeout_ms > 1000)
-			*timeout_ms = 1000; /* no inotify: rescan for checkpoints */
-		for (int k = 0; k < 2; k++) {
-			long due = k ? track_deadline(e) : idle_deadline(e), left;
-
-			if (!due)
-				continue;
-			left = due - pd_now_ms();
-			left = left < 0 ? 0 : left + 1;
-			if (*timeout_ms < 0 || left < *timeout_ms)
-				*timeout_ms = (int)(left > 0x7fffffff ? 0x7fffffff : left);
-		}
+		n = e->runner->pollfds(e, fds, timeout_ms);
 	} else if (e->st == ST_WAITING) {
 		long now = pd_now_ms();
 
@@ -648,33 +604,17 @@ int pd_engine_handle(pd_engine *e, const struct pollfd *fds, size_t n)
 {
 	bool changed = false;
 	size_t i;
-	int ws;
 
 	for (i = 0; i < n; i++)
 		if (e->watch && fds[i].fd == pd_watch_fd(e->watch) && (fds[i].revents & POLLIN))
 			changed = pd_watch_drain(e->watch) || changed;
-	if (e->st == ST_WAITING) {
+	if (e->st == ST_WAITING)
 		pd_engine_wait_tick(e, changed);
-		return 0;
-	}
-	if (e->st == ST_NEXT) {
+	else if (e->st == ST_NEXT)
 		pd_engine_advance(e);
-		return 0;
-	}
-	if (e->st == ST_LIMITED) {
+	else if (e->st == ST_LIMITED)
 		pd_engine_limit_tick(e);
-		return 0;
-	}
-	if (e->st != ST_RUNNING)
-		return 0;
-	pd_engine_drain_output(e);
-	if (e->status_fd < 0)
-		remember_checkpoint(e, true); /* else the status channel reports them */
-	if (pd_child_wait(e->child, false, &ws) == 0 && !e->stopped_why[0])
-		check_deadlines(e);
-	if (pd_child_wait(e->child, false, &ws) == 1) {
-		pd_engine_end_child(e);
-		track_ended(e, ws);
-	}
+	else if (e->st == ST_RUNNING)
+		e->runner->handle(e, changed);
 	return 0;
 }

@@ -25,18 +25,27 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct exec {
+struct pd_exec {
 	const pd_pktdir *pd;
 	const pd_track *t;
 	const pd_packet *p;
-	const pd_exec_options *o;
-	pd_exec_result *res;
-	char synced[41]; /* the last HEAD made durable (syncfs) by this run */
-} exec;
+	pd_packet *own;     /* p, when read here (the dir kept only summaries) */
+	pd_exec_options o;
+	pd_exec_result res;
+	pd_lock *lock;
+	size_t i, k;        /* the task at hand, and its command */
+	char **env;         /* the task's environment (NULL between tasks) */
+	pd_child *child;    /* its running command, or NULL */
+	int pidfd;          /* readable when it exits, or -1 */
+	bool done;
+	char own_synced[41];
+	char *synced;       /* the last HEAD made durable (syncfs), o.synced or own */
+};
 
 /* Make the commit `head` durable before a file names it: sync the
- * worktree's filesystem, unless this very commit was synced already. */
-static int sync_head(exec *x, const char *head)
+ * worktree's filesystem, unless this very commit was synced already (its
+ * objects are the repository's, shared by every worktree of it). */
+static int sync_head(pd_exec *x, const char *head)
 {
 	int error;
 
@@ -44,113 +53,34 @@ static int sync_head(exec *x, const char *head)
 		return 0;
 	if ((error = pd_sync_fs(x->t->worktree_path)) < 0)
 		return error;
-	snprintf(x->synced, sizeof(x->synced), "%s", head);
+	snprintf(x->synced, 41, "%s", head);
 	return 0;
 }
 
-static void emit(const exec *x, pd_event *e)
+static void emit(const pd_exec *x, pd_event *e)
 {
 	e->track = x->t->id;
-	if (x->o->on_event)
-		x->o->on_event(x->o->ctx, e);
+	if (x->o.on_event)
+		x->o.on_event(x->o.ctx, e);
 }
 
-static void PD_PRINTF(4, 5) fail(exec *x, const char *task, int status, const char *fmt, ...)
+/* The track failed: the failure record is written, execution is over. */
+static void PD_PRINTF(4, 5) fail(pd_exec *x, const char *task, int status, const char *fmt, ...)
 {
 	va_list ap;
-	pd_event e = PD_EVENT_INIT(PD_EV_TRACK_FAILED);
 
-	x->res->outcome = PD_EXEC_FAILED;
-	x->res->exit_status = status;
-	snprintf(x->res->task, sizeof(x->res->task), "%s", task ? task : "");
+	x->res.outcome = PD_EXEC_FAILED;
+	x->res.exit_status = status;
+	snprintf(x->res.task, sizeof(x->res.task), "%s", task ? task : "");
 	va_start(ap, fmt);
-	vsnprintf(x->res->message, sizeof(x->res->message), fmt, ap);
+	vsnprintf(x->res.message, sizeof(x->res.message), fmt, ap);
 	va_end(ap);
-	pd_failure_write(x->pd->manifest->dir, x->t->id, task, x->res->message, NULL, status, NULL);
-	e.task = task;
-	e.message = x->res->message;
-	e.exit_status = status;
-	emit(x, &e);
-}
-
-/* Wait for the command, or for stop_fd. 1: exited (*ws set); 0: stopped. */
-static int wait_or_stop(exec *x, pd_child *c, int *ws)
-{
-	int pidfd = (int)syscall(SYS_pidfd_open, pd_child_pid(c), 0);
-
-	for (;;) {
-		struct pollfd fds[2] = {{pidfd, POLLIN, 0}, {x->o->stop_fd, POLLIN, 0}};
-		int r;
-
-		if (pd_child_wait(c, false, ws) == 1)
-			break;
-		/* without pidfd (old kernels), look again every 100 ms */
-		r = poll(fds, 2, pidfd >= 0 ? -1 : 100);
-		if (r > 0 && (fds[1].revents & (POLLIN | POLLHUP))) {
-			*ws = pd_child_stop(c, x->o->grace_ms);
-			if (pidfd >= 0)
-				close(pidfd);
-			return 0;
-		}
-	}
-	if (pidfd >= 0)
-		close(pidfd);
-	return 1;
-}
-
-/* Run one command; 1 passed, 0 failed (recorded), -1 stopped. */
-static int run_command(exec *x, const pd_task *task, size_t k, char *const *env)
-{
-	char *argv[] = {"/bin/sh", "-c", task->commands[k], NULL};
-	pd_spawn_options so = {.argv = argv, .cwd = x->t->worktree_path, .env = env,
-			       .output_fd = x->o->output_fd};
-	char what[64], shown[80];
-	pd_child *c = NULL;
-	int ws = 0, error;
-
-	if ((error = pd_child_spawn(&c, &so)) < 0) {
-		fail(x, task->id, 127, "%s", pd_error_last());
-		return 0;
-	}
-	if (!wait_or_stop(x, c, &ws)) {
-		pd_child_free(c);
-		x->res->outcome = PD_EXEC_INTERRUPTED;
-		snprintf(x->res->task, sizeof(x->res->task), "%s", task->id);
-		snprintf(x->res->message, sizeof(x->res->message), "stopped during task %s", task->id);
-		return -1;
-	}
-	pd_child_free(c);
-	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
-		return 1;
-	/* name the command by its first line, shortened */
-	snprintf(shown, sizeof(shown), "%.*s%s", (int)strcspn(task->commands[k], "\n") > 60 ? 60
-		 : (int)strcspn(task->commands[k], "\n"),
-		 task->commands[k], strcspn(task->commands[k], "\n") > 60 ? "..." : "");
-	fail(x, task->id, WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws),
-	     "`%s` (line %u) failed with %s", shown, task->command_lines[k],
-	     pd_wait_status_text(ws, what));
-	return 0;
-}
-
-/* Tell the status channel, if any, of a durable checkpoint. A reader gone
- * away is no failure of the track: the file holds the truth. */
-static void tell_status(exec *x, const char *task, const char *next, const char *commit,
-			const char *when)
-{
-	char *text = x->o->status_fd >= 0 ? pd_checkpoint_text(x->t->id, task, next, commit, when) : NULL;
-	size_t len;
-
-	if (!text)
-		return;
-	len = strlen(text);
-	text[len] = '\n'; /* over the NUL: written as one line, not as a string */
-	if (write(x->o->status_fd, text, len + 1) < 0)
-		(void)0;
-	free(text);
+	pd_failure_write(x->pd->manifest->dir, x->t->id, task, x->res.message, NULL, status, NULL);
+	x->done = true;
 }
 
 /* Checkpoint after task i: HEAD made durable first, then the file. */
-static int checkpoint(exec *x, size_t i)
+static int checkpoint(pd_exec *x, size_t i)
 {
 	pd_worktree_info w;
 	const char *next = i + 1 < x->p->ntasks ? x->p->tasks[i + 1].id : NULL;
@@ -167,7 +97,6 @@ static int checkpoint(exec *x, size_t i)
 		pd_worktree_info_clear(&w);
 		return error;
 	}
-	tell_status(x, x->p->tasks[i].id, next, w.head[0] ? w.head : NULL, now);
 	e.task = x->p->tasks[i].id;
 	e.next_task = next;
 	e.commit = w.head;
@@ -176,37 +105,31 @@ static int checkpoint(exec *x, size_t i)
 	return 0;
 }
 
-static int complete(exec *x)
+static void complete(pd_exec *x)
 {
 	pd_worktree_info w;
-	pd_event e = PD_EVENT_INIT(PD_EV_TRACK_COMPLETED);
-	int error;
 
-	if ((error = pd_worktree_inspect(&w, x->t->worktree_path)) < 0 ||
-	    (error = sync_head(x, w.head)) < 0 ||
-	    (error = pd_marker_write(x->pd->manifest->dir, x->t->id, w.head[0] ? w.head : NULL,
-				     NULL)) < 0) {
+	if (pd_worktree_inspect(&w, x->t->worktree_path) < 0 || sync_head(x, w.head) < 0 ||
+	    pd_marker_write(x->pd->manifest->dir, x->t->id, w.head[0] ? w.head : NULL, NULL) < 0) {
 		fail(x, "", 0, "cannot write the completion marker: %s", pd_error_last());
-		pd_worktree_info_clear(&w);
-		return error;
+	} else {
+		x->res.outcome = PD_EXEC_COMPLETE;
+		snprintf(x->res.commit, sizeof(x->res.commit), "%s", w.head);
+		x->done = true;
 	}
-	x->res->outcome = PD_EXEC_COMPLETE;
-	e.commit = w.head;
-	emit(x, &e);
 	pd_worktree_info_clear(&w);
-	return 0;
 }
 
 /* Where to start: 0, or with resume the checkpoint's next task (ntasks
  * when all are done). A corrupt checkpoint under resume is refused. */
-static int start_index(exec *x, size_t *start)
+static int start_index(pd_exec *x, size_t *start)
 {
 	pd_checkpoint c;
 	long i;
 	int error = 0;
 
 	*start = 0;
-	if (!x->o->resume)
+	if (!x->o.resume)
 		return 0;
 	if ((error = pd_checkpoint_read(&c, x->pd->manifest->dir, x->t->id)) < 0)
 		return error;
@@ -224,7 +147,7 @@ static int start_index(exec *x, size_t *start)
 	return error;
 }
 
-static int check_commands(const exec *x, size_t start)
+static int check_commands(const pd_exec *x, size_t start)
 {
 	size_t i;
 
@@ -259,82 +182,218 @@ char **pd_track_env(const pd_manifest *m, const pd_track *t, const char *run_id,
 	return env;
 }
 
-static int run_tasks(exec *x, size_t start)
+/* Read the packet as it is now, checked as the load did. */
+static int read_packet(pd_exec *x, size_t index)
 {
-	size_t i, k;
+	pd_diags d = PD_DIAGS_INIT;
+	int error = pd_pktdir_packet(x->pd, index, &x->own, &d);
 
-	for (i = start; i < x->p->ntasks; i++) {
-		const pd_task *task = &x->p->tasks[i];
-		pd_event e = PD_EVENT_INIT(PD_EV_TASK_STARTED);
-		char **env = pd_track_env(x->pd->manifest, x->t, x->o->run_id, task->id);
-		int r = 1;
-
-		if (!env)
-			return pd_error_set(PD_ENOMEM, "out of memory");
-		e.task = task->id;
-		e.title = task->title;
-		emit(x, &e);
-		for (k = 0; k < task->ncommands && r == 1; k++)
-			r = run_command(x, task, k, env);
-		pd_argv_free(env);
-		if (r != 1)
-			return 0; /* failed or stopped: recorded in res */
-		if (checkpoint(x, i) < 0)
-			return 0;
-	}
-	return complete(x);
+	if (error < 0 && d.count > 0)
+		error = pd_error_set(error, "%s%s%s%s", d.items[0].where ? d.items[0].where : "",
+				     d.items[0].where ? ": " : "", d.items[0].message,
+				     pd_diags_total(&d) > 1 ? " (and more: packetdeck validate)" : "");
+	pd_diags_free(&d);
+	x->p = x->own;
+	return error;
 }
 
-int pd_exec_track(const pd_pktdir *pd, size_t index, const pd_exec_options *o,
-		  pd_exec_result *res)
+/* Start what comes next: the next command of task i, or, its commands all
+ * passed, its checkpoint and the next task; after the last, the marker. */
+static void advance(pd_exec *x)
+{
+	while (!x->done) {
+		const pd_task *task;
+
+		if (x->i >= x->p->ntasks) {
+			complete(x);
+			return;
+		}
+		task = &x->p->tasks[x->i];
+		if (!x->env) {
+			pd_event e = PD_EVENT_INIT(PD_EV_TASK_STARTED);
+
+			if (!(x->env = pd_track_env(x->pd->manifest, x->t, x->o.run_id, task->id))) {
+				fail(x, task->id, 0, "out of memory");
+				return;
+			}
+			e.task = task->id;
+			e.title = task->title;
+			emit(x, &e);
+		}
+		if (x->k < task->ncommands) {
+			char *argv[] = {"/bin/sh", "-c", task->commands[x->k], NULL};
+			pd_spawn_options so = {.argv = argv, .cwd = x->t->worktree_path, .env = x->env,
+					       .output_fd = x->o.output_fd};
+
+			if (pd_child_spawn(&x->child, &so) < 0) {
+				fail(x, task->id, 127, "%s", pd_error_last());
+				return;
+			}
+			x->pidfd = (int)syscall(SYS_pidfd_open, pd_child_pid(x->child), 0);
+			return;
+		}
+		pd_argv_free(x->env);
+		x->env = NULL;
+		if (checkpoint(x, x->i) < 0)
+			return;
+		x->i++;
+		x->k = 0;
+	}
+}
+
+static void command_ended(pd_exec *x, int ws)
+{
+	const pd_task *task = &x->p->tasks[x->i];
+	const char *cmd = task->commands[x->k];
+	size_t first = strcspn(cmd, "\n");
+	char what[64];
+
+	pd_child_free(x->child);
+	x->child = NULL;
+	if (x->pidfd >= 0)
+		close(x->pidfd);
+	x->pidfd = -1;
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) {
+		x->k++;
+		advance(x);
+		return;
+	}
+	/* name the command by its first line, shortened */
+	fail(x, task->id, WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws),
+	     "`%.*s%s` (line %u) failed with %s", first > 60 ? 60 : (int)first, cmd,
+	     first > 60 ? "..." : "", task->command_lines[x->k], pd_wait_status_text(ws, what));
+}
+
+int pd_exec_begin(pd_exec **out, const pd_pktdir *pd, size_t index, const pd_exec_options *o)
 {
 	pd_exec_options defaults = PD_EXEC_OPTIONS_INIT;
-	exec x = {pd, &pd->manifest->tracks[index], pd->packets[index], o ? o : &defaults, res, ""};
+	pd_exec *x = calloc(1, sizeof(*x));
 	char *lock_path = NULL, *state_dir = NULL, *repo = NULL;
-	pd_lock *lock = NULL;
 	pd_lockinfo stale;
 	size_t start;
 	int error;
 
-	memset(res, 0, sizeof(*res));
-	res->outcome = PD_EXEC_FAILED;
-	if ((error = start_index(&x, &start)) < 0 || (error = check_commands(&x, start)) < 0)
-		return error;
+	*out = NULL;
+	if (!x)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	x->pd = pd;
+	x->t = &pd->manifest->tracks[index];
+	x->p = pd->packets[index];
+	x->o = o ? *o : defaults;
+	x->pidfd = -1;
+	x->res.outcome = PD_EXEC_FAILED;
+	x->synced = x->o.synced ? x->o.synced : x->own_synced;
+	if (!x->p && (error = read_packet(x, index)) < 0)
+		goto fail;
+	if ((error = start_index(x, &start)) < 0 || (error = check_commands(x, start)) < 0)
+		goto fail;
 	if (asprintf(&state_dir, "%s/" PD_STATE_DIR, pd->manifest->dir) < 0 ||
-	    !(lock_path = pd_state_file(pd->manifest->dir, x.t->id, "lock")) ||
+	    !(lock_path = pd_state_file(pd->manifest->dir, x->t->id, "lock")) ||
 	    !(repo = pd_manifest_root(pd->manifest))) {
 		error = pd_error_set(PD_ENOMEM, "out of memory");
-		goto done;
+		goto fail;
 	}
 	if (mkdir(state_dir, 0755) != 0 && errno != EEXIST) {
 		error = pd_error_errno(PD_EIO, "%s: cannot create", state_dir);
-		goto done;
+		goto fail;
 	}
-	if ((error = pd_lock_take(&lock, lock_path, x.o->run_id, NULL, &stale)) < 0)
-		goto done;
+	if ((error = pd_lock_take(&x->lock, lock_path, x->o.run_id, NULL, &stale)) < 0)
+		goto fail;
 	if (stale.pid) {
 		pd_event e = PD_EVENT_INIT(PD_EV_NOTICE);
 		char msg[600];
 
 		e.message = pd_lock_takeover_text(&stale, "lock", msg, sizeof(msg));
-		emit(&x, &e);
+		emit(x, &e);
 	}
 	pd_lockinfo_clear(&stale);
-	if (pd_worktree_prepare(repo, x.t->worktree_path, x.t->branch, pd->manifest->shared_setup_commit,
-				NULL) < 0) {
-		fail(&x, NULL, 0, "%s", pd_error_last());
-		error = 0;
-		goto done;
-	}
-	error = run_tasks(&x, start);
-	if (error < 0 && res->outcome == PD_EXEC_FAILED && !res->message[0])
-		fail(&x, NULL, 0, "%s", pd_error_last());
-	if (res->outcome != PD_EXEC_COMPLETE)
-		error = error == PD_ENOMEM ? error : 0;
-done:
-	pd_lock_release(lock);
+	x->i = start;
+	if (pd_worktree_prepare(repo, x->t->worktree_path, x->t->branch,
+				pd->manifest->shared_setup_commit, NULL) < 0)
+		fail(x, NULL, 0, "%s", pd_error_last());
+	else
+		advance(x);
+	*out = x;
+	x = NULL;
+fail:
 	free(lock_path);
 	free(state_dir);
 	free(repo);
+	pd_exec_free(x);
 	return error;
+}
+
+int pd_exec_pollfd(const pd_exec *x)
+{
+	return x->pidfd;
+}
+
+bool pd_exec_step(pd_exec *x)
+{
+	int ws;
+
+	if (!x->done && x->child && pd_child_wait(x->child, false, &ws) == 1)
+		command_ended(x, ws);
+	return x->done;
+}
+
+void pd_exec_stop(pd_exec *x)
+{
+	const char *task = x->i < x->p->ntasks ? x->p->tasks[x->i].id : "";
+
+	if (x->done)
+		return;
+	if (x->child) {
+		pd_child_stop(x->child, x->o.grace_ms);
+		pd_child_free(x->child);
+		x->child = NULL;
+	}
+	x->res.outcome = PD_EXEC_INTERRUPTED;
+	snprintf(x->res.task, sizeof(x->res.task), "%s", task);
+	snprintf(x->res.message, sizeof(x->res.message), "stopped during task %s", task);
+	x->done = true;
+}
+
+const pd_exec_result *pd_exec_result_of(const pd_exec *x)
+{
+	return &x->res;
+}
+
+void pd_exec_free(pd_exec *x)
+{
+	if (!x)
+		return;
+	if (x->child) {
+		pd_child_stop(x->child, x->o.grace_ms);
+		pd_child_free(x->child);
+	}
+	if (x->pidfd >= 0)
+		close(x->pidfd);
+	pd_argv_free(x->env);
+	pd_lock_release(x->lock);
+	pd_packet_free(x->own);
+	free(x);
+}
+
+int pd_exec_track(const pd_pktdir *pd, size_t index, const pd_exec_options *o,
+		  pd_exec_result *res)
+{
+	pd_exec *x;
+	int error = pd_exec_begin(&x, pd, index, o);
+
+	memset(res, 0, sizeof(*res));
+	res->outcome = PD_EXEC_FAILED;
+	if (error < 0)
+		return error;
+	while (!pd_exec_step(x)) {
+		/* the command's exit, or stop_fd; without pidfd (old kernels),
+		 * look again every 100 ms */
+		struct pollfd fds[2] = {{x->pidfd, POLLIN, 0}, {x->o.stop_fd, POLLIN, 0}};
+
+		if (poll(fds, 2, x->pidfd >= 0 ? -1 : 100) > 0 && (fds[1].revents & (POLLIN | POLLHUP)))
+			pd_exec_stop(x);
+	}
+	*res = x->res;
+	pd_exec_free(x);
+	return 0;
 }
