@@ -6,12 +6,9 @@
 #include "packetdeck/exec.h"
 #include "packetdeck/gate.h"
 
-#include <fcntl.h>
 #include <libgen.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static const char help[] =

@@ -74,9 +74,8 @@ static size_t builtin_pollfds(pd_engine *e, struct pollfd *fds, int *timeout_ms)
 	fds[n++] = (struct pollfd){e->out_fd, POLLIN, 0};
 	if (pidfd >= 0)
 		fds[n++] = (struct pollfd){pidfd, POLLIN, 0};
-	*timeout_ms = pidfd >= 0 ? -1 : 100; /* done (0 below), or no pidfd: look now and then */
-	if (pd_exec_step(e->exec))
-		*timeout_ms = 0;
+	/* done: at once; no pidfd: look now and then */
+	*timeout_ms = pd_exec_done(e->exec) ? 0 : pidfd >= 0 ? -1 : 100;
 	pd_engine_timeout_at(timeout_ms, pd_engine_track_deadline(e));
 	return n;
 }
@@ -88,10 +87,9 @@ static void builtin_ended(pd_engine *e)
 	pd_marker m;
 	bool complete = false;
 
-	pd_engine_drain_output(e);
 	pd_exec_free(e->exec); /* and the track's lock */
 	e->exec = NULL;
-	pd_engine_end_child(e);
+	pd_engine_end_child(e); /* drains the output */
 	pd_engine_log(e, "runner ended: %s", r.outcome == PD_EXEC_COMPLETE ? "complete"
 					     : r.outcome == PD_EXEC_FAILED ? "failed" : "stopped");
 	pd_engine_close_track(e);
@@ -124,7 +122,7 @@ static void builtin_handle(pd_engine *e, bool changed)
 	pd_engine_drain_output(e);
 	if (!pd_exec_step(e->exec) && pd_engine_deadline_passed(e))
 		pd_exec_stop(e->exec);
-	if (pd_exec_step(e->exec))
+	if (pd_exec_done(e->exec))
 		builtin_ended(e);
 }
 
@@ -133,7 +131,6 @@ static void builtin_stop(pd_engine *e)
 	if (!e->exec)
 		return;
 	pd_exec_stop(e->exec);
-	pd_engine_drain_output(e);
 	pd_exec_free(e->exec);
 	e->exec = NULL;
 	pd_engine_end_child(e);

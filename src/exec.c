@@ -354,6 +354,11 @@ void pd_exec_stop(pd_exec *x)
 	x->done = true;
 }
 
+bool pd_exec_done(const pd_exec *x)
+{
+	return x->done;
+}
+
 const pd_exec_result *pd_exec_result_of(const pd_exec *x)
 {
 	return &x->res;

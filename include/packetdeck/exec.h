@@ -76,6 +76,7 @@ bool pd_exec_step(pd_exec *x);
 /* Stop the running command's group (SIGTERM, SIGKILL after grace_ms): done,
  * interrupted, the checkpoints so far standing. */
 void pd_exec_stop(pd_exec *x);
+bool pd_exec_done(const pd_exec *x);
 const pd_exec_result *pd_exec_result_of(const pd_exec *x);
 /* Stops what still runs; releases the track's lock. */
 void pd_exec_free(pd_exec *x);
