@@ -8,6 +8,7 @@
 #include "packetdeck/error.h"
 
 #include "clock.h"
+#include "guard.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -242,7 +243,7 @@ static char **child_env(char *const *extra, char *const *unset)
 _Noreturn static void child_exec(const pd_spawn_options *o, char **env, int out_w, int err_w,
 				 pid_t parent)
 {
-	int e, nul, out, err, status = -1, sig;
+	int e, nul, out, err, sig;
 	sigset_t all;
 
 	setpgid(0, 0);
@@ -261,13 +262,10 @@ _Noreturn static void child_exec(const pd_spawn_options *o, char **env, int out_
 	err = fcntl(err_w, F_DUPFD_CLOEXEC, 10);
 	out = fcntl(out_w, F_DUPFD_CLOEXEC, 10);
 	nul = nul >= 0 ? fcntl(nul, F_DUPFD_CLOEXEC, 10) : -1;
-	if (o->status_fd > 2 && (status = fcntl(o->status_fd, F_DUPFD_CLOEXEC, 10)) < 0)
-		goto fail;
 	if (nul < 0 || err < 0 || out < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
 	    dup3(err, 4, O_CLOEXEC) < 0)
 		goto fail;
-	/* fd 3: the status channel, or nothing */
-	if (status >= 0 ? dup2(status, 3) < 0 : (close(3) < 0 && errno != EBADF))
+	if (close(3) < 0 && errno != EBADF) /* fd 3 is nothing of ours */
 		goto fail;
 	err = 4;
 	close_range(5, ~0U, 0); /* nothing of ours leaks into the runner */
@@ -297,7 +295,7 @@ int pd_child_spawn(pd_child **out, const pd_spawn_options *o)
 	c->out_fd = -1;
 	/* Descendants orphaned by the runner become ours, not init's, so
 	 * that stopping a group can collect all of it. */
-	if (!subreaper && (error = pd_become_subreaper()) < 0)
+	if ((error = pd_guard_start()) < 0 || (!subreaper && (error = pd_become_subreaper()) < 0))
 		goto done;
 	if ((o->output_fd < 0 && pipe2(pipefd, O_CLOEXEC) != 0) || pipe2(errpipe, O_CLOEXEC) != 0) {
 		error = pd_error_errno(PD_EIO, "cannot make a pipe");
@@ -311,12 +309,14 @@ int pd_child_spawn(pd_child **out, const pd_spawn_options *o)
 	if (c->pid == 0)
 		child_exec(o, env, o->output_fd >= 0 ? o->output_fd : pipefd[1], errpipe[1], self);
 	setpgid(c->pid, c->pid); /* both sides set it: no window where it is ours */
+	pd_guard_watch(c->pid);
 	close(errpipe[1]);
 	errpipe[1] = -1;
 	while ((n = read(errpipe[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR)
 		;
 	if (n == (ssize_t)sizeof(child_errno)) {
 		waitpid(c->pid, NULL, 0);
+		pd_guard_forget(c->pid);
 		errno = child_errno;
 		error = pd_error_errno(PD_EIO, "cannot run %s%s%s", o->argv[0],
 				       o->cwd ? " in " : "", o->cwd ? o->cwd : "");
@@ -424,6 +424,7 @@ void pd_child_free(pd_child *c)
 		return;
 	if (!c->reaped || group_alive(c->pid))
 		pd_child_stop(c, 0);
+	pd_guard_forget(c->pid);
 	untrack(c);
 	if (c->out_fd >= 0)
 		close(c->out_fd);

@@ -43,7 +43,6 @@ typedef struct pd_spawn_options {
 	char *const *env;       /* extra "NAME=value" entries, NULL-terminated; may be NULL */
 	char *const *unset;     /* names of ours it does not get, NULL-terminated; may be NULL */
 	int output_fd;          /* -1: make a pipe (pd_child_output_fd); else stdout+stderr go here */
-	int status_fd;          /* > 2: becomes the child's fd 3; 0: the child has no fd 3 */
 } pd_spawn_options;
 
 /* Start a child. Fails (PD_EIO, with the reason) if it cannot be started,

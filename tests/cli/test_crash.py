@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """test_crash.py PACKETDECK [KILLS] - crash-resume: `packetdeck run` of a
 20-track feature is killed with SIGKILL at random moments (markers,
-checkpoints and runner output in flight), then resumed, until KILLS kill
-points (default 6; CRASH_KILLS in the environment, e.g. 100 for the long
-mode) have been hit. Every other kill also kills the track's runner
-(`packetdeck packet`) in the same instant, so its own writes are cut too.
+checkpoints and task output in flight; the built-in runner runs inside
+`run`, so the kills fall inside it while a task runs), then resumed, until
+KILLS kill points (default 6; CRASH_KILLS in the environment, e.g. 100 for
+the long mode) have been hit. Every other kill also kills the running
+task's shell in the same instant, so its own writes are cut too.
 
 After every kill: each marker and checkpoint parses and has its fields
-(none is partial); the killed run leaves no process of its own behind
-(the runner is told by PR_SET_PDEATHSIG and stops). On every resume: no
+(none is partial); the killed run leaves no task process behind (its
+guard stops the task's group). On every resume: no
 completed track runs again, and no task whose checkpoint was written runs
 again. Each feature runs to completion in the end. Counts are printed;
 the seed (CRASH_SEED) makes a failure reproducible."""
@@ -91,8 +92,9 @@ def done_tasks(d):
     return done
 
 
-def leftovers(d):
-    out = subprocess.run(["pgrep", "-f", f"packetdeck packet .*{d}/"], capture_output=True, text=True)
+def leftovers(root):
+    """The task commands still running (each one's shell names the trace)."""
+    out = subprocess.run(["pgrep", "-f", f"{root}/trace"], capture_output=True, text=True)
     return out.stdout.split()
 
 
@@ -123,7 +125,7 @@ def main():
                         p.wait(timeout=rng.uniform(0.02, 1.5))
                     except subprocess.TimeoutExpired:
                         both = kills % 2 == 1
-                        victims = [p.pid] + ([int(x) for x in leftovers(d)] if both else [])
+                        victims = [p.pid] + ([int(x) for x in leftovers(root)] if both else [])
                         for v in victims:
                             try:
                                 os.kill(v, signal.SIGKILL)
@@ -133,14 +135,14 @@ def main():
                         kills += 1
                         by_runner += both
                 err = p.communicate(timeout=120)[1].decode(errors="replace")
-                # the runner of a killed run stops by itself (SIGTERM at its
-                # parent's death) within its grace period
+                # the task of a killed run is stopped by the run's guard
+                # within its grace period
                 deadline = time.time() + 8
-                while leftovers(d) and time.time() < deadline:
+                while leftovers(root) and time.time() < deadline:
                     time.sleep(0.05)
-                if leftovers(d):
-                    fail(f"a runner outlived the killed run: {leftovers(d)}")
-                    for v in leftovers(d):
+                if leftovers(root):
+                    fail(f"a task outlived the killed run: {leftovers(root)}")
+                    for v in leftovers(root):
                         os.kill(int(v), signal.SIGKILL)
                 again = [t for t in trace(root)[seen:] if t in before]
                 if again:
@@ -157,7 +159,7 @@ def main():
                 fail("not every task ran")
     finally:
         subprocess.run(["rm", "-rf", base])
-    print(f"crash-resume: {kills} kill points ({by_runner} with the runner killed too) over "
+    print(f"crash-resume: {kills} kill points ({by_runner} with the task killed too) over "
           f"{worlds} runs of {N} tracks, {cycles} starts; {len(failures)} violations; seed {SEED}")
     sys.exit(1 if failures else 0)
 

@@ -52,7 +52,7 @@ PY
   [ "$(git -C "$W/wt-$i" symbolic-ref --short HEAD)" = "d/track-$i" ] || t_fail "branch $i"
 done
 grep -c . "$D/.packetdeck/track-2.log" >/dev/null || t_fail "no log"
-grep -q "Task 2.1: first" "$D/.packetdeck/track-2.log" || t_fail "log content"
+grep -q "^=== [0-9T:Z-]* task 2.1: first ===$" "$D/.packetdeck/track-2.log" || t_fail "log content"
 
 t_begin "a second run after completion runs nothing"
 : >"$TRACE"; run "$D"; expect_rc 0; trace_is ""
@@ -84,11 +84,10 @@ cp = [e["task"] for e in ev if e["event"] == "checkpoint" and e["track"] == 2]
 assert cp == ["2.1", "2.2"], cp
 PY
 
-t_begin "run --resume with a corrupt checkpoint halts with the runner's reason"
+t_begin "run --resume with a corrupt checkpoint halts, saying where it is corrupt"
 world corrupt; printf '{"track": 1, "last_comp' >"$D/track-1.checkpoint.json"
 run "$D" --resume; expect_rc 1; trace_is ""
-grep -q "^Track 1 (t1) failed: the runner failed (exit status 2): packetdeck packet: cannot resume: $D/track-1.checkpoint.json" "$T_TMP/err" \
-  || t_fail "message"
+expect_err "Track 1 (t1) failed: cannot resume: $D/track-1.checkpoint.json:1:15: not valid JSON (fix or remove it to start over)"
 
 t_begin "a track executed elsewhere: abort exits 3"
 world held; mkdir -p "$D/.packetdeck"
@@ -280,21 +279,19 @@ for _ in $(seq 200); do pgrep -f "sleep 118" >/dev/null && break; sleep 0.05; do
 kill -TERM "$runner"; wait "$runner"; rc=$?
 [ "$rc" = 3 ] || t_fail "exit $rc: $(cat "$T_TMP/sig.out")"
 sleep 0.3; pgrep -f "sleep 118" >/dev/null && t_fail "a process of the runner survived"
-pgrep -f "packetdeck packet .*$D/" >/dev/null && t_fail "the packet process survived"
 grep -q "packetdeck run: aborted: stopped by SIGTERM" "$T_TMP/sig.out" || t_fail "message"
 pd status "$D"; expect_out "→ Track 2: t2 (next, interrupted after task 2.1)"
 sed -i "s|sleep 118 \& sleep 118; ||" "$D/track-2.md"
 : >"$TRACE"; run "$D" --resume; expect_rc 0; trace_is "2.2 3.1 3.2 4.1 4.2 "
 
-t_begin "SIGKILL to run: its runner is told (SIGTERM) and stops its task; the run resumes"
+t_begin "SIGKILL to run: its guard stops the task's whole group (SIGTERM); the run resumes"
 world sigkill; sed -i "s|^Run: echo 2.2 >> $TRACE|Run: sleep 119; echo 2.2 >> $TRACE|" "$D/track-2.md"
 "$PD" run "$D" >"$T_TMP/kill.out" 2>&1 </dev/null & runner=$!
 for _ in $(seq 200); do pgrep -f "^sleep 119" >/dev/null && break; sleep 0.05; done
 pgrep -f "^sleep 119" >/dev/null || t_fail "the task never started: $(cat "$T_TMP/kill.out")"
 kill -KILL "$runner"; wait "$runner" 2>/dev/null
-for _ in $(seq 120); do pgrep -f "^sleep 119|packetdeck packet .*$D/" >/dev/null || break; sleep 0.05; done
+for _ in $(seq 120); do pgrep -f "^sleep 119" >/dev/null || break; sleep 0.05; done
 pgrep -f "^sleep 119" >/dev/null && t_fail "the task outlived the killed run"
-pgrep -f "packetdeck packet .*$D/" >/dev/null && t_fail "the packet process outlived the killed run"
 sed -i "s|sleep 119; ||" "$D/track-2.md"
 : >"$TRACE"; run "$D" --resume; expect_rc 0; trace_is "2.2 3.1 3.2 4.1 4.2 "
 

@@ -2,6 +2,7 @@
 """test_syscalls.py PACKETDECK - the order of the system calls behind every
 checkpoint and marker, read from strace (RELIABILITY: "once reported written
 it survives a crash"). A two-task track is executed by `packetdeck packet`
+and by `packetdeck run --json` (where the built-in runner runs inside `run`)
 under `strace -f`; for every rename onto a checkpoint or a marker:
 
   - the upstream-style `<target>.lock` was created with O_EXCL first, and is
@@ -10,10 +11,10 @@ under `strace -f`; for every rename onto a checkpoint or a marker:
     last write, and closed, all before the rename;
   - the marker is renamed with RENAME_NOREPLACE (a marker is never replaced);
   - the directory was opened and fsynced after the rename, before the write
-    is reported on stdout or on the status channel (fd 3, as `packetdeck
-    run` hands it to the built-in runner), which gets each checkpoint;
+    is reported on stdout (`packet`'s line, `run --json`'s checkpoint event);
   - the worktree's file system was synced (syncfs) before the file naming
-    its commit was created.
+    its commit was created;
+  - the task commands get no descriptor beyond 0-2.
 
 Exit 77 (skipped) without strace."""
 import json
@@ -50,8 +51,71 @@ def world(tmp):
                 '"%s/wt", "branch": "s/t1", "depends_on": []}], "merge_strategy": '
                 '"worktree-merge", "post_merge_qa": []}\n' % (tmp, tmp))
     with open(f"{d}/track-1.md", "w") as f:
-        f.write("### Task 1.1: a\nRun: echo a > a.txt\n\n### Task 1.2: b\nRun: echo b > b.txt\n")
+        f.write("### Task 1.1: a\nRun: echo a > a.txt; for f in 3 4 5 6 7 8 9; do "
+                "[ -e /proc/$$/fd/$f ] && echo $f; done > fds.txt; true\n\n### Task 1.2: b\nRun: echo b > b.txt\n")
     return d, env
+
+
+def check(trace, what_ran):
+    """The durable writes in the trace of `what_ran`, each in order."""
+    calls = []
+    for line in open(trace):
+        m = CALL.match(line)
+        if m:
+            calls.append((int(m[1]), m[2], m[3], m[4]))
+    main_pid = calls[0][0]
+    mine = [c for c in calls if c[0] == main_pid]  # the writes are its own
+    checked = 0
+    for i, (pid, name, args, ret) in enumerate(mine):
+        if name not in ("rename", "renameat2") or ret != "0":
+            continue
+        paths = re.findall(r'"([^"]*)"', args)
+        src, dst = paths[0], paths[-1]
+        if not re.search(r'track-1\.(checkpoint|completion)\.json$', dst):
+            continue
+        checked += 1
+        what = f"{what_ran}: {os.path.basename(dst)}"
+        before, after = mine[:i], mine[i + 1:]
+        # the tmp file: O_EXCL create, writes, fsync after the last write, close
+        opens = [k for k, c in enumerate(before) if c[1] == "openat" and f'"{src}"' in c[2]]
+        if not opens or "O_EXCL" not in before[opens[-1]][2]:
+            fail(f"{what}: {src} not created with O_EXCL")
+        k0 = opens[-1]
+        fd = before[k0][3]
+        life = before[k0 + 1:]
+        end = next((k for k, c in enumerate(life) if c[1] == "close" and c[2] == fd), None)
+        if end is None:
+            fail(f"{what}: {src} not closed before the rename")
+        life = life[:end]
+        writes = [k for k, c in enumerate(life) if c[1] == "write" and c[2].startswith(fd + ",")]
+        syncs = [k for k, c in enumerate(life) if c[1] in ("fsync", "fdatasync") and c[2] == fd]
+        if not writes or not syncs or syncs[-1] < writes[-1]:
+            fail(f"{what}: not fsynced after its last write before the rename")
+        # the lock: O_EXCL before the tmp, removed after the rename
+        lock = dst + ".lock"
+        if not any(c[1] == "openat" and f'"{lock}"' in c[2] and "O_EXCL" in c[2]
+                   for c in before[:k0]):
+            fail(f"{what}: {lock} not created with O_EXCL before the write")
+        if not any(c[1] in ("unlink", "unlinkat") and f'"{lock}"' in c[2] for c in after):
+            fail(f"{what}: {lock} never removed")
+        if "completion" in what and not (name == "renameat2" and "RENAME_NOREPLACE" in args):
+            fail(f"{what}: renamed without RENAME_NOREPLACE: {name}({args})")
+        # the directory fsynced before the write is reported on stdout
+        kind = "checkpoint" if "checkpoint" in what else "complete"
+        report = next((k for k, c in enumerate(after) if c[1] == "write" and c[2].startswith("1,")
+                       and kind in c[2]), None)
+        if report is None:
+            fail(f"{what}: never reported on stdout")
+        dfd = next((c[3] for c in after[:report] if c[1] == "openat" and "O_DIRECTORY" in c[2]
+                    and f'"{os.path.dirname(dst)}"' in c[2]), None)
+        if dfd is None or not any(c[1] == "fsync" and c[2] == dfd for c in after[:report]):
+            fail(f"{what}: the directory not fsynced before it was reported")
+        # the commit it names is on disk first
+        if not any(c[1] == "syncfs" for c in before[:k0]):
+            fail(f"{what}: no syncfs before it was written")
+    if checked != 3:
+        fail(f"{what_ran}: expected 3 durable writes (2 checkpoints, 1 marker), saw {checked}")
+    return checked
 
 
 def main():
@@ -62,84 +126,25 @@ def main():
     tmp = tempfile.mkdtemp(prefix="pd-sys-")
     try:
         d, env = world(tmp)
-        trace = f"{tmp}/trace"
-        status_r, status_w = os.pipe()
-        env["PACKETDECK_STATUS_FD"] = "3"
-        r = subprocess.run(["sh", "-c", f'exec 3>&{status_w} {status_w}>&-; exec "$@"', "sh",
-                            "strace", "-f", "-qq", "-s", "256", "-o", trace, "-e",
-                            "trace=openat,write,fsync,fdatasync,rename,renameat2,link,"
-                            "unlink,unlinkat,close,syncfs", pd, "packet", f"{d}/track-1.md"],
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
-                           pass_fds=(status_w,))
-        os.close(status_w)
-        with os.fdopen(status_r) as f:
-            status = f.read().splitlines()
-        if r.returncode != 0:
-            fail(f"packet exited {r.returncode}: {r.stderr}")
-        if [json.loads(l)["last_completed_task"] for l in status] != ["1.1", "1.2"]:
-            fail(f"the status channel got {status!r}, not the two checkpoints")
-        calls = []
-        for line in open(trace):
-            m = CALL.match(line)
-            if m:
-                calls.append((int(m[1]), m[2], m[3], m[4]))
-        main_pid = calls[0][0]
-        mine = [c for c in calls if c[0] == main_pid]  # the writes are the runner's own
-        checked = checkpoints = 0
-        for i, (pid, name, args, ret) in enumerate(mine):
-            if name not in ("rename", "renameat2") or ret != "0":
-                continue
-            paths = re.findall(r'"([^"]*)"', args)
-            src, dst = paths[0], paths[-1]
-            if not re.search(r'track-1\.(checkpoint|completion)\.json$', dst):
-                continue
-            checked += 1
-            what = os.path.basename(dst)
-            before, after = mine[:i], mine[i + 1:]
-            # the tmp file: O_EXCL create, writes, fsync after the last write, close
-            opens = [k for k, c in enumerate(before) if c[1] == "openat" and f'"{src}"' in c[2]]
-            if not opens or "O_EXCL" not in before[opens[-1]][2]:
-                fail(f"{what}: {src} not created with O_EXCL")
-            k0 = opens[-1]
-            fd = before[k0][3]
-            life = before[k0 + 1:]
-            end = next((k for k, c in enumerate(life) if c[1] == "close" and c[2] == fd), None)
-            if end is None:
-                fail(f"{what}: {src} not closed before the rename")
-            life = life[:end]
-            writes = [k for k, c in enumerate(life) if c[1] == "write" and c[2].startswith(fd + ",")]
-            syncs = [k for k, c in enumerate(life) if c[1] in ("fsync", "fdatasync") and c[2] == fd]
-            if not writes or not syncs or syncs[-1] < writes[-1]:
-                fail(f"{what}: not fsynced after its last write before the rename")
-            # the lock: O_EXCL before the tmp, removed after the rename
-            lock = dst + ".lock"
-            if not any(c[1] == "openat" and f'"{lock}"' in c[2] and "O_EXCL" in c[2]
-                       for c in before[:k0]):
-                fail(f"{what}: {lock} not created with O_EXCL before the write")
-            if not any(c[1] in ("unlink", "unlinkat") and f'"{lock}"' in c[2] for c in after):
-                fail(f"{what}: {lock} never removed")
-            if "completion" in what and not (name == "renameat2" and "RENAME_NOREPLACE" in args):
-                fail(f"{what}: renamed without RENAME_NOREPLACE: {name}({args})")
-            # the directory fsynced before the write is reported
-            report = next((k for k, c in enumerate(after) if c[1] == "write"
-                           and (c[2].startswith("1,") or c[2].startswith("3,"))), len(after))
-            dfd = next((c[3] for c in after[:report] if c[1] == "openat" and "O_DIRECTORY" in c[2]
-                        and f'"{os.path.dirname(dst)}"' in c[2]), None)
-            if dfd is None or not any(c[1] == "fsync" and c[2] == dfd for c in after[:report]):
-                fail(f"{what}: the directory not fsynced before it was reported")
-            # a checkpoint is told on the status channel after that, not before
-            told = sum(1 for c in before if c[1] == "write" and c[2].startswith("3,"))
-            if "checkpoint" in what:
-                tell = next((k for k, c in enumerate(after) if c[1] == "write" and c[2].startswith("3,")),
-                            None)
-                if told != checkpoints or tell is None or tell < report:
-                    fail(f"{what}: not told on the status channel after it was made durable")
-                checkpoints += 1
-            # the commit it names is on disk first
-            if not any(c[1] == "syncfs" for c in before[:k0]):
-                fail(f"{what}: no syncfs before it was written")
-        if checked != 3:
-            fail(f"expected 3 durable writes (2 checkpoints, 1 marker), saw {checked}")
+        checked = 0
+        for what_ran in (["packet", f"{d}/track-1.md"], ["run", "--json", d]):
+            trace = f"{tmp}/trace"
+            for f in ("track-1.checkpoint.json", "track-1.completion.json"):
+                if os.path.exists(f"{d}/{f}"):
+                    os.unlink(f"{d}/{f}")
+            # an inheritable fd 3 of ours, which the commands must not get
+            r = subprocess.run(["sh", "-c", 'exec 3</dev/null; exec "$@"', "sh",
+                                "strace", "-f", "-qq", "-s", "256", "-o", trace, "-e",
+                                "trace=openat,write,fsync,fdatasync,rename,renameat2,link,"
+                                "unlink,unlinkat,close,syncfs", pd] + what_ran,
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
+            if r.returncode != 0:
+                fail(f"{what_ran[0]} exited {r.returncode}: {r.stderr}")
+            checked += check(trace, what_ran[0])
+            with open(f"{tmp}/wt/fds.txt") as f:
+                fds = f.read().split()
+            if fds:
+                fail(f"{what_ran[0]}: the command got descriptors beyond 0-2: {fds}")
         print(f"ok - {checked} durable writes in order: O_EXCL lock, O_EXCL temp, write, fsync, "
               "close, rename, fsync of the dir, then reported; syncfs first")
         return 0

@@ -293,41 +293,72 @@ static void hostile_arguments_arrive_byte_for_byte(void **state)
 	pd_child_free(c);
 }
 
-/* A status fd becomes the child's fd 3 (and nothing else leaks); without
- * one, the child has no fd 3 even when ours is open. */
-static void status_fd_becomes_fd_3(void **state)
+/* The child has stdin, stdout and stderr, and nothing else of ours: no
+ * fd 3 even when ours is open. */
+static void nothing_of_ours_leaks_into_the_child(void **state)
 {
 	char *argv[] = {"/bin/sh", "-c",
 			"for f in 0 1 2 3 4 5 6 7 8 9 10 11 12; do [ -e /proc/$$/fd/$f ] && printf '%s ' $f; done; "
 			"echo; echo hello >&3", NULL};
 	pd_spawn_options o = {.argv = argv, .output_fd = -1};
-	int p[2], ws, i;
-	char buf[64] = "";
+	int p[2], ws;
 	pd_child *c;
 	char *out;
 
 	(void)state;
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	for (i = 0; i < 2; i++) {
-		o.status_fd = i == 0 ? p[1] : 0;
-		assert_true(fcntl(3, F_GETFD) >= 0); /* ours is open either way */
-		assert_int_equal(pd_child_spawn(&c, &o), 0);
-		out = read_all(pd_child_output_fd(c));
-		assert_int_equal(pd_child_wait(c, true, &ws), 1);
-		pd_child_free(c);
-		if (i == 0) {
-			assert_string_equal(out, "0 1 2 3 \n");
-			assert_int_equal(WEXITSTATUS(ws), 0);
-			assert_int_equal(read(p[0], buf, sizeof(buf) - 1), 6);
-			assert_string_equal(buf, "hello\n");
-		} else {
-			assert_memory_equal(out, "0 1 2 \n", 7);
-			assert_int_not_equal(WEXITSTATUS(ws), 0); /* >&3 failed */
-		}
-		free(out);
-	}
+	assert_int_equal(pipe2(p, 0), 0); /* inheritable, and fd 3 is open */
+	assert_true(fcntl(3, F_GETFD) >= 0);
+	assert_int_equal(pd_child_spawn(&c, &o), 0);
+	out = read_all(pd_child_output_fd(c));
+	assert_int_equal(pd_child_wait(c, true, &ws), 1);
+	pd_child_free(c);
+	assert_memory_equal(out, "0 1 2 \n", 7);
+	assert_int_not_equal(WEXITSTATUS(ws), 0); /* >&3 failed */
+	free(out);
 	close(p[0]);
 	close(p[1]);
+}
+
+/* A process killed without warning while its child runs: the guard stops
+ * the child's whole group, also what the child started itself. */
+static void the_guard_stops_a_dead_parents_groups(void **state)
+{
+	int p[2], i;
+	pid_t parent, grandchild = 0;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	parent = fork();
+	assert_true(parent >= 0);
+	if (parent == 0) {
+		char *argv[] = {"/bin/sh", "-c", "sleep 97 & echo $!; wait", NULL};
+		pd_spawn_options o = {.argv = argv, .output_fd = p[1]};
+		pd_child *c;
+
+		if (pd_child_spawn(&c, &o) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	{
+		char buf[32] = "";
+		ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+
+		assert_true(n > 0);
+		grandchild = (pid_t)atol(buf);
+	}
+	assert_true(grandchild > 0);
+	assert_int_equal(kill(grandchild, 0), 0);
+	kill(parent, SIGKILL);
+	waitpid(parent, NULL, 0);
+	for (i = 0; i < 250 && kill(grandchild, 0) == 0; i++) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			; /* ours if we are a subreaper (an earlier test spawned) */
+		usleep(20000);
+	}
+	assert_int_not_equal(kill(grandchild, 0), 0); /* gone (reaped by init) */
+	close(p[0]);
 }
 
 static void a_command_that_cannot_run_is_an_error(void **state)
@@ -450,7 +481,8 @@ int main(void)
 		cmocka_unit_test(bad_templates_are_refused),
 		cmocka_unit_test_setup_teardown(child_gets_cwd_env_devnull_and_nothing_else, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(hostile_arguments_arrive_byte_for_byte, t_setup, t_teardown),
-		cmocka_unit_test(status_fd_becomes_fd_3),
+		cmocka_unit_test(nothing_of_ours_leaks_into_the_child),
+		cmocka_unit_test(the_guard_stops_a_dead_parents_groups),
 		cmocka_unit_test(a_command_that_cannot_run_is_an_error),
 		cmocka_unit_test(stop_ends_the_whole_group_even_when_term_is_ignored),
 		cmocka_unit_test(a_child_that_exits_on_term_is_not_killed),
