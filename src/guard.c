@@ -110,6 +110,8 @@ static int start_guard(void)
 		int nul;
 
 		setsid(); /* no terminal: the run's job control is not the guard's */
+		if (chdir("/") != 0) /* nor holding on to the run's directory */
+			_exit(1);
 		if (fork() != 0)
 			_exit(0);
 		nul = open("/dev/null", O_RDWR);
