@@ -1,6 +1,6 @@
 /* text.h - byte-level text checks shared by the JSON and markdown readers:
  * UTF-8 sequence validation and line:column location; and lines out of a
- * stream that arrives in pieces (a runner's output, its status channel).
+ * stream that arrives in pieces (a runner's output, an agent's stream).
  * Internal. */
 #ifndef PD_TEXT_H
 #define PD_TEXT_H
