@@ -19,13 +19,13 @@
 #define _GNU_SOURCE /* close_range */
 #include "guard.h"
 #include "packetdeck/error.h"
+#include "packetdeck/runner.h"
 
 #include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -38,11 +38,6 @@ static int guard_fd = -1; /* our end; -1: no guard yet */
 static pid_t guard_owner;  /* whose guard it is: a fork needs its own */
 
 #define MAX_WATCHED 64
-
-static bool group_alive(pid_t pgid)
-{
-	return killpg(pgid, 0) == 0 || errno == EPERM;
-}
 
 /* The guard's life: collect the watched groups until end of file, then
  * stop those still there. */
@@ -82,7 +77,7 @@ _Noreturn static void guard_main(int fd)
 	}
 	for (deadline = pd_now_ms() + PD_GUARD_GRACE_MS; n > 0 && pd_now_ms() < deadline;) {
 		for (i = 0; i < n;)
-			if (!group_alive(watched[i]))
+			if (!pd_group_alive(watched[i]))
 				watched[i] = watched[--n];
 			else
 				i++;

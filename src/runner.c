@@ -383,8 +383,7 @@ int pd_child_wait(pd_child *c, bool block, int *wstatus)
 	return 1;
 }
 
-/* Is anyone left in the group? */
-static bool group_alive(pid_t pgid)
+bool pd_group_alive(pid_t pgid)
 {
 	return killpg(pgid, 0) == 0 || errno == EPERM;
 }
@@ -399,7 +398,7 @@ int pd_child_stop(pd_child *c, unsigned grace_ms)
 	for (;;) {
 		pd_child_wait(c, false, NULL);
 		reap_group(c->pid);
-		if (c->reaped && !group_alive(c->pid))
+		if (c->reaped && !pd_group_alive(c->pid))
 			break;
 		if (pd_now_ms() >= deadline) {
 			killpg(c->pid, SIGKILL);
@@ -410,7 +409,7 @@ int pd_child_stop(pd_child *c, unsigned grace_ms)
 	pd_child_wait(c, true, NULL);
 	/* the group's last members die at SIGKILL; collect them (bounded: a
 	 * process stuck in the kernel must not hang us) */
-	for (deadline = pd_now_ms() + 2000; group_alive(c->pid) && pd_now_ms() < deadline;) {
+	for (deadline = pd_now_ms() + 2000; pd_group_alive(c->pid) && pd_now_ms() < deadline;) {
 		reap_group(c->pid);
 		nanosleep(&tick, NULL);
 	}
@@ -422,7 +421,7 @@ void pd_child_free(pd_child *c)
 {
 	if (!c)
 		return;
-	if (!c->reaped || group_alive(c->pid))
+	if (!c->reaped || pd_group_alive(c->pid))
 		pd_child_stop(c, 0);
 	pd_guard_forget(c->pid);
 	untrack(c);

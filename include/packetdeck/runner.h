@@ -80,6 +80,9 @@ size_t pd_find_run_processes(const char *run_id, pid_t *out, size_t cap);
  * after `grace_ms`. They are not our children: nothing is reaped. */
 void pd_stop_processes(const pid_t *pids, size_t n, unsigned grace_ms);
 
+/* Is anyone left in the process group `pgid` (not yet reaped counts)? */
+bool pd_group_alive(pid_t pgid);
+
 /* "exit status 3", "killed by SIGTERM", for messages. */
 const char *pd_wait_status_text(int wstatus, char buf[64]);
 

@@ -136,7 +136,7 @@ wait_for "quitting stops its runner" && keys y
 exited 3
 # the runner and its children are gone within the grace period (5 s)
 deadline=$((SECONDS + 6))
-while [ $SECONDS -lt $deadline ] && { [ -n "$(left_under "$W")" ]; }; do sleep 0.1; done
+while [ $SECONDS -lt $deadline ] && [ -n "$(left_under "$W")" ]; do sleep 0.1; done
 [ -z "$(left_under "$W")" ] || t_fail "a process of the runner survived: $(left_under "$W")"
 [ ! -e "$D/track-1.completion.json" ] || t_fail "marker"
 
