@@ -22,6 +22,78 @@
 
 static int initialised;
 
+/* The repositories inspected last, kept open: a run asks about the same
+ * worktree several times a track, and opening one (config files, the
+ * path's every component) costs more than the rest of the question. An
+ * entry stands only while its directory and `.git` are the very files it
+ * was opened from; HEAD, refs and objects are read afresh by libgit2. */
+#define REPO_CACHE 4
+static struct cached_repo {
+	char *path;
+	dev_t dev;
+	ino_t dir_ino, git_ino;
+	struct timespec git_ctime;
+	git_repository *repo;
+} cache[REPO_CACHE];
+static unsigned cache_next;
+
+static void cache_drop(struct cached_repo *c)
+{
+	git_repository_free(c->repo);
+	free(c->path);
+	memset(c, 0, sizeof(*c));
+}
+
+static void cache_forget(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < REPO_CACHE; i++)
+		if (cache[i].path && strcmp(cache[i].path, path) == 0)
+			cache_drop(&cache[i]);
+}
+
+/* The repository at `path` (no search upward): 0 with *out set, borrowed
+ * from the cache unless *owned; or libgit2's code when it cannot open
+ * one. `dir` is path's stat. */
+static int cached_open(git_repository **out, bool *owned, const char *path, const struct stat *dir)
+{
+	char *dotgit = pd_path_join(path, ".git");
+	struct stat git;
+	struct cached_repo *c;
+	bool known = dotgit && lstat(dotgit, &git) == 0;
+	size_t i;
+	int rc;
+
+	free(dotgit);
+	*out = NULL;
+	*owned = false;
+	for (i = 0; known && i < REPO_CACHE; i++) {
+		c = &cache[i];
+		if (c->path && c->dev == dir->st_dev && c->dir_ino == dir->st_ino &&
+		    c->git_ino == git.st_ino && c->git_ctime.tv_sec == git.st_ctim.tv_sec &&
+		    c->git_ctime.tv_nsec == git.st_ctim.tv_nsec && strcmp(c->path, path) == 0) {
+			*out = c->repo;
+			return 0;
+		}
+	}
+	cache_forget(path);
+	if ((rc = git_repository_open_ext(out, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) < 0)
+		return rc;
+	c = &cache[cache_next++ % REPO_CACHE];
+	cache_drop(c);
+	if (!known || !(c->path = strdup(path))) {
+		*owned = true; /* nothing to know it again by: the caller's alone */
+		return 0;
+	}
+	c->dev = dir->st_dev;
+	c->dir_ino = dir->st_ino;
+	c->git_ino = git.st_ino;
+	c->git_ctime = git.st_ctim;
+	c->repo = *out;
+	return 0;
+}
+
 int pd_git_init(void)
 {
 	if (initialised)
@@ -37,8 +109,12 @@ int pd_git_init(void)
 
 void pd_git_shutdown(void)
 {
+	size_t i;
+
 	if (!initialised)
 		return;
+	for (i = 0; i < REPO_CACHE; i++)
+		cache_drop(&cache[i]);
 	git_libgit2_shutdown();
 	initialised = 0;
 }
@@ -218,6 +294,7 @@ int pd_worktree_inspect(pd_worktree_info *out, const char *path)
 {
 	git_repository *repo = NULL;
 	struct stat st;
+	bool owned;
 	int rc, error;
 
 	memset(out, 0, sizeof(*out));
@@ -227,13 +304,14 @@ int pd_worktree_inspect(pd_worktree_info *out, const char *path)
 		return pd_error_set(PD_EINVALID, "%s exists and is not a directory", path);
 	if ((error = pd_git_init()) < 0)
 		return error;
-	rc = git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	rc = cached_open(&repo, &owned, path, &st);
 	if (rc == GIT_ENOTFOUND)
 		return pd_error_set(PD_EINVALID, "%s exists and is not a git worktree", path);
 	if (rc < 0)
 		return inspect_cli(out, path); /* libgit2 cannot open it: ask git */
 	error = inspect_git2(out, repo);
-	git_repository_free(repo);
+	if (owned)
+		git_repository_free(repo);
 	return error;
 }
 
@@ -493,6 +571,7 @@ static int discard_half_made(const char *repo_path, const char *path, const char
 	git_strarray names = {0};
 	size_t i;
 
+	cache_forget(path);
 	if (pd_remove_tree(path) < 0)
 		return pd_error_errno(PD_EIO, "%s: cannot remove the half-made worktree", path);
 	if (pd_git_init() < 0 || git_repository_open_ext(&repo, repo_path, 0, NULL) < 0) {
