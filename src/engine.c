@@ -90,6 +90,7 @@ void pd_engine_failed_hint(pd_engine *e, const char *task, const char *message, 
 {
 	pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_FAILED);
 
+	pd_engine_log_keep(e); /* how it went, for the failure's reader */
 	if (record)
 		pd_failure_write(e->pd->manifest->dir, cur_track(e)->id, task, message, hint, status, NULL);
 	snprintf(e->failure_task, sizeof(e->failure_task), "%s", task ? task : "");
@@ -183,7 +184,7 @@ int pd_engine_start(pd_engine *e)
 		return pd_error_set(PD_ENOMEM, "out of memory");
 	error = pd_lock_take(&e->run_lock, lock_path, e->run_id, NULL, &stale);
 	free(lock_path);
-	if (error < 0)
+	if (error < 0 || (error = pd_write_lock_home(e->state_dir)) < 0)
 		return error;
 	e->journal_fd = open_append(e, "events.jsonl", -1);
 	/* one watch for the whole run: closing an inotify instance waits for
@@ -500,6 +501,7 @@ void pd_engine_interrupt(pd_engine *e, const char *why)
 
 		e->runner->stop(e);
 		n = snprintf(line, sizeof(line), "\n=== packetdeck: runner stopped (%.150s) ===\n", why);
+		pd_engine_log_keep(e);
 		if (e->log_fd >= 0 && write(e->log_fd, line, (size_t)n) < 0)
 			(void)0;
 	}
@@ -521,6 +523,8 @@ void pd_engine_free(pd_engine *e)
 	pd_exec_free(e->exec); /* stops its command */
 	pd_engine_close_track(e);
 	pd_lock_release(e->track_lock);
+	if (e->run_lock)
+		pd_write_lock_home(NULL);
 	pd_lock_release(e->run_lock);
 	pd_watch_free(e->watch);
 	if (e->journal_fd >= 0)

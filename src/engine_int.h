@@ -42,6 +42,9 @@ struct pd_engine {
 	struct pd_exec *exec;         /* the built-in runner, in this process */
 	char synced[41];              /* its last commit made durable, kept across tracks */
 	int pidfd, log_fd, journal_fd;
+	char log_held[1024];          /* the track's log lines until it has a file (log_keep) */
+	size_t log_held_len;
+	bool track_open;              /* between pd_engine_start_track and _close_track */
 	int out_fd, out_w;            /* the runner's output: read end; the built-in's write end */
 	pd_watch *watch;
 	long *blocked_ids;
@@ -111,8 +114,13 @@ void pd_engine_start_track(pd_engine *e);
  * agent's through its stream reader). */
 void pd_engine_drain_output(pd_engine *e);
 void pd_engine_close_track(pd_engine *e);
-/* "=== TIMESTAMP what ===" into the track's log. */
+/* "=== TIMESTAMP what ===" into the track's log. The log is made when
+ * it has something to say beyond routine (pd_engine_log_keep): the
+ * runner's output, or how the track failed or was stopped; until then its
+ * lines are held, and a track that completes without a word leaves none
+ * (its events are in events.jsonl): a file less to create per track. */
 void pd_engine_log(pd_engine *e, const char *fmt, ...) PD_PRINTF(2, 3);
+void pd_engine_log_keep(pd_engine *e);
 /* Does this attempt resume the track at its checkpoint? */
 bool pd_engine_resuming(const pd_engine *e);
 /* The track is complete (its marker `m` verified): said, then a handoff

@@ -82,21 +82,65 @@ static int record_start(pd_engine *e, const char *head, const pd_checkpoint *c)
 					e->o.runner);
 }
 
+/* The track's log, opened to append, or -1. */
+static int open_log(const pd_engine *e, long track)
+{
+	int dir = open(e->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
+	char name[64];
+
+	snprintf(name, sizeof(name), "track-%ld.log", track);
+	if (dir >= 0) {
+		fd = openat(dir, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
+		close(dir);
+	}
+	return fd;
+}
+
+static void log_write(int fd, const char *s, size_t n)
+{
+	if (write(fd, s, n) < 0)
+		(void)0; /* the log is for people; state lives in the marker files */
+}
+
+/* The log made, if it is not yet, with the lines held for it. Open until
+ * the track is closed; made after that (a failure said once the runner is
+ * gone), it is closed at once. */
+void pd_engine_log_keep(pd_engine *e)
+{
+	if (e->log_fd >= 0 || e->log_held_len == 0)
+		return;
+	if ((e->log_fd = open_log(e, cur_track(e)->id)) >= 0)
+		log_write(e->log_fd, e->log_held, e->log_held_len);
+	e->log_held_len = 0;
+	if (!e->track_open && e->log_fd >= 0) {
+		close(e->log_fd);
+		e->log_fd = -1;
+	}
+}
+
 void pd_engine_log(pd_engine *e, const char *fmt, ...)
 {
 	char line[1024], now[21];
 	va_list ap;
 	int n;
 
-	if (e->log_fd < 0)
-		return;
 	n = snprintf(line, sizeof(line), "=== %s ", pd_timestamp(now, time(NULL)));
 	va_start(ap, fmt);
 	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 8, fmt, ap);
 	va_end(ap);
 	n += snprintf(line + n, sizeof(line) - (size_t)n, " ===\n");
-	if (write(e->log_fd, line, (size_t)n) < 0)
-		(void)0; /* the log is for people; state lives in the marker files */
+	if (e->log_fd < 0 && e->log_held_len + (size_t)n <= sizeof(e->log_held)) {
+		memcpy(e->log_held + e->log_held_len, line, (size_t)n);
+		e->log_held_len += (size_t)n;
+		return;
+	}
+	pd_engine_log_keep(e); /* full: the file is made */
+	if (e->log_fd >= 0) {
+		log_write(e->log_fd, line, (size_t)n);
+	} else {
+		memcpy(e->log_held, line, (size_t)n); /* fits: n < sizeof(line) */
+		e->log_held_len = (size_t)n;
+	}
 }
 
 /* A checkpoint is reported (when `report`) and remembered. */
@@ -144,26 +188,13 @@ void pd_engine_close_track(pd_engine *e)
 	if (e->out_w >= 0)
 		close(e->out_w);
 	e->pidfd = e->log_fd = e->out_fd = e->out_w = -1;
+	e->track_open = false;
 	pd_lock_release(e->track_lock);
 	e->track_lock = NULL;
 }
 
 /* An agent's output is read by its stream reader, in lines of up to this. */
 #define AGENT_LINE_MAX (1u << 20)
-
-/* The track's log, opened to append, or -1. */
-static int open_log(const pd_engine *e, long track)
-{
-	int dir = open(e->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
-	char name[64];
-
-	snprintf(name, sizeof(name), "track-%ld.log", track);
-	if (dir >= 0) {
-		fd = openat(dir, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
-		close(dir);
-	}
-	return fd;
-}
 
 void pd_engine_start_track(pd_engine *e)
 {
@@ -175,7 +206,8 @@ void pd_engine_start_track(pd_engine *e)
 	pd_engine_emit(e, &ev);
 	e->last_line[0] = e->stopped_why[0] = '\0';
 	e->out_lines = (pd_lines)PD_LINES_INIT(e->out_buf);
-	e->log_fd = open_log(e, t->id);
+	e->log_held_len = 0;
+	e->track_open = true;
 	pd_engine_log(e, "packetdeck run %s: track %ld started (runner: %s)", e->run_id, t->id,
 		      e->preset ? e->preset->name : e->o.runner);
 	e->started_ms = e->progress_ms = pd_now_ms();
@@ -357,8 +389,9 @@ void pd_engine_drain_output(pd_engine *e)
 		if (n <= 0)
 			continue;
 		pd_lines_feed(&e->out_lines, buf, (size_t)n, output_line, e);
-		if (e->log_fd >= 0 && write(e->log_fd, buf, (size_t)n) < 0)
-			(void)0;
+		pd_engine_log_keep(e);
+		if (e->log_fd >= 0)
+			log_write(e->log_fd, buf, (size_t)n);
 		if (e->stream) {
 			pd_lines_feed(&e->agent_lines, buf, (size_t)n, agent_line, e);
 		} else {

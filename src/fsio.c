@@ -8,6 +8,7 @@
 #include "packetdeck/fsio.h"
 #include "packetdeck/error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -208,29 +209,143 @@ static bool holder_dead(const char *lock, const struct stat *st)
 	return pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
+/* The lock home (pd_write_lock_home): a file of this process's own, its
+ * pid inside, that every lock taken is a hard link to. */
+static struct {
+	char *dir, *path;
+	int fd;
+	pid_t pid;
+} home = {NULL, NULL, -1, 0};
+
+static void home_release(void)
+{
+	if (home.fd >= 0) {
+		close(home.fd);
+		if (home.pid == getpid())
+			unlink(home.path);
+	}
+	free(home.dir);
+	free(home.path);
+	home.dir = home.path = NULL;
+	home.fd = -1;
+}
+
+/* Files `writer.PID` in `dir` whose process is gone: left by a crash. */
+static void remove_dead_holders(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+
+	if (!d)
+		return;
+	while ((ent = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(ent->d_name, "writer.", 7) != 0)
+			continue;
+		pid = strtol(ent->d_name + 7, &end, 10);
+		if (*end == '\0' && pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+			unlinkat(dirfd(d), ent->d_name, 0);
+	}
+	closedir(d);
+}
+
+int pd_write_lock_home(const char *dir)
+{
+	home_release();
+	if (!dir)
+		return 0;
+	remove_dead_holders(dir);
+	if (!(home.dir = strdup(dir)))
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The holder file, made on first use (and again in a forked child, whose
+ * pid differs); its mtime kept within 5 s of now, as a lock's age is its
+ * mtime to every reader. NULL when there is none to link. */
+static const char *holder(void)
+{
+	pid_t self = getpid();
+	time_t now = time(NULL);
+	struct stat st;
+
+	if (!home.dir)
+		return NULL;
+	if (home.fd < 0 || home.pid != self) {
+		char pid[32];
+		int n = snprintf(pid, sizeof(pid), "%ld\n", (long)self);
+
+		if (home.fd >= 0)
+			close(home.fd); /* the parent's: not ours to remove */
+		free(home.path);
+		home.fd = -1;
+		if (asprintf(&home.path, "%s/writer.%ld", home.dir, (long)self) < 0) {
+			home.path = NULL;
+			return NULL;
+		}
+		home.fd = open(home.path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (home.fd < 0)
+			return NULL;
+		if (write(home.fd, pid, (size_t)n) != n) {
+			close(home.fd);
+			unlink(home.path);
+			home.fd = -1;
+			return NULL;
+		}
+		home.pid = self;
+	}
+	if (fstat(home.fd, &st) != 0 || (now - st.st_mtime >= 5 && futimens(home.fd, NULL) != 0))
+		return NULL;
+	return home.path;
+}
+
+/* Create `lock` exclusively with our pid in it: a hard link to the
+ * holder where there is one, else a file of its own. -1 with errno. */
+static int create_lock(const char *lock)
+{
+	const char *h = holder();
+	char pid[32];
+	int fd, n;
+
+	if (h) {
+		if (link(h, lock) == 0)
+			return 0;
+		if (errno == EEXIST)
+			return -1;
+		/* another filesystem, or links refused (EXDEV, EPERM, EMLINK):
+		 * the plain way */
+	}
+	fd = os->open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (os->write(fd, pid, (size_t)n) != n) {
+		int saved = errno ? errno : ENOSPC;
+
+		close(fd);
+		unlink(lock);
+		errno = saved;
+		return -2;
+	}
+	close(fd);
+	return 0;
+}
+
 /* Take upstream's `<target>.lock`: create it exclusively with our pid. */
 static int take_upstream_lock(const char *lock, const pd_write_options *o)
 {
 	unsigned waited = 0;
 
 	for (;;) {
-		int fd = os->open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		int rc = create_lock(lock);
 		struct stat st;
 
-		if (fd >= 0) {
-			char pid[32];
-			int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-
-			if (os->write(fd, pid, (size_t)n) != n) {
-				int error = pd_error_errno(PD_EIO, "%s: cannot write", lock);
-
-				close(fd);
-				unlink(lock);
-				return error;
-			}
-			close(fd);
+		if (rc == 0)
 			return 0;
-		}
+		if (rc == -2)
+			return pd_error_errno(PD_EIO, "%s: cannot write", lock);
 		if (errno != EEXIST)
 			return pd_error_errno(PD_EIO, "%s: cannot create", lock);
 		if (stat(lock, &st) == 0 &&

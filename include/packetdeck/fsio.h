@@ -46,6 +46,15 @@ typedef struct pd_write_options {
 int pd_write_atomic(const char *path, const void *data, size_t len,
 		    const pd_write_options *opts);
 
+/* Take every later `<target>.lock` as a hard link to one file of this
+ * process's own, `DIR/writer.PID` (its pid inside): the same lock to every
+ * reader and writer, but no file made and freed per write, each of which
+ * ext4 makes every later file creation pay for while it is recent. Where a
+ * link cannot be made (another filesystem), the lock is created as before.
+ * Holders of processes that are gone are removed here. NULL removes ours
+ * and goes back to creating each lock. */
+int pd_write_lock_home(const char *dir);
+
 /* Flush the whole filesystem holding `path` (syncfs): after it, a commit
  * that git just wrote there survives a crash, so a checkpoint or marker
  * naming it may be written. */

@@ -51,8 +51,9 @@ assert mk["status"] == "complete" and mk["commit"] == head
 PY
   [ "$(git -C "$W/wt-$i" symbolic-ref --short HEAD)" = "d/track-$i" ] || t_fail "branch $i"
 done
-grep -c . "$D/.packetdeck/track-2.log" >/dev/null || t_fail "no log"
-grep -q "^=== [0-9T:Z-]* task 2.1: first ===$" "$D/.packetdeck/track-2.log" || t_fail "log content"
+# tracks that completed without a word leave no log (their events are in events.jsonl)
+for i in 1 2 3 4; do [ ! -e "$D/.packetdeck/track-$i.log" ] || t_fail "a log for silent track $i"; done
+grep -q '"event":"task_started".*"task":"2.1"' "$D/.packetdeck/events.jsonl" || t_fail "no task_started in the journal"
 
 t_begin "a second run after completion runs nothing"
 : >"$TRACE"; run "$D"; expect_rc 0; trace_is ""
@@ -64,6 +65,13 @@ run "$D"; expect_rc 1; trace_is "1.1 1.2 2.1 "
 expect_err "Track 2 (t2) failed at task 2.2: \`echo 2.2-broken; exit 4\` (line 5) failed with exit status 4"
 expect_err "No later track was started. Fix it, then: packetdeck run $D --resume"
 [ ! -e "$W/wt-3" ] && [ ! -e "$D/track-3.checkpoint.json" ] || t_fail "track 3 started"
+# the failed track's log: its header lines, held until there was output, then the output
+L="$D/.packetdeck/track-2.log"
+[ "$(grep -n . "$L" | sed -n '1s/^1:=== [0-9T:Z-]* packetdeck run [0-9a-f]*: track 2 started (runner: builtin) ===$/ok/p')" = ok ] \
+  || t_fail "log header: $(head -1 "$L")"
+grep -q "^=== [0-9T:Z-]* task 2.1: first ===$" "$L" && grep -qx "2.2-broken" "$L" && grep -q "runner ended: failed" "$L" \
+  || t_fail "log content: $(cat "$L")"
+[ ! -e "$D/.packetdeck/track-1.log" ] || t_fail "a log for silent track 1"
 pd status "$D"; expect_out "  Track 4: t4 (blocked on 2 (failed))"
 
 t_begin "run --resume continues at the next task; checkpointed tasks do not run again"

@@ -5,8 +5,10 @@ it survives a crash"). A two-task track is executed by `packetdeck packet`
 and by `packetdeck run --json` (where the built-in runner runs inside `run`)
 under `strace -f`; for every rename onto a checkpoint or a marker:
 
-  - the upstream-style `<target>.lock` was created with O_EXCL first, and is
-    removed only after the rename;
+  - the upstream-style `<target>.lock` was created exclusively first (with
+    O_EXCL by `packet`; by `run` as a hard link to its holder file
+    `.packetdeck/writer.PID`, its pid inside), and is removed only after
+    the rename;
   - the renamed file was created with O_EXCL, written, fsynced after its
     last write, and closed, all before the rename;
   - the marker is renamed with RENAME_NOREPLACE (a marker is never replaced);
@@ -91,10 +93,20 @@ def check(trace, what_ran):
         syncs = [k for k, c in enumerate(life) if c[1] in ("fsync", "fdatasync") and c[2] == fd]
         if not writes or not syncs or syncs[-1] < writes[-1]:
             fail(f"{what}: not fsynced after its last write before the rename")
-        # the lock: O_EXCL before the tmp, removed after the rename
+        # the lock: made exclusively before the tmp, removed after the rename;
+        # by `run`, as a hard link to its holder file, which has its pid inside
         lock = dst + ".lock"
-        if not any(c[1] == "openat" and f'"{lock}"' in c[2] and "O_EXCL" in c[2]
-                   for c in before[:k0]):
+        holder = f"{os.path.dirname(dst)}/.packetdeck/writer.{main_pid}"
+        if what_ran == "run":
+            if not any(c[1] == "link" and c[2] == f'"{holder}", "{lock}"' and c[3] == "0"
+                       for c in before[:k0]):
+                fail(f"{what}: {lock} not linked to {holder} before the write")
+            hfd = next((c[3] for c in before if c[1] == "openat" and f'"{holder}"' in c[2]), None)
+            if not hfd or not any(c[1] == "write" and c[2].startswith(f'{hfd}, "{main_pid}\\n"')
+                                  for c in before):
+                fail(f"{what}: {holder} was not written with the pid")
+        elif not any(c[1] == "openat" and f'"{lock}"' in c[2] and "O_EXCL" in c[2]
+                     for c in before[:k0]):
             fail(f"{what}: {lock} not created with O_EXCL before the write")
         if not any(c[1] in ("unlink", "unlinkat") and f'"{lock}"' in c[2] for c in after):
             fail(f"{what}: {lock} never removed")
@@ -145,7 +157,7 @@ def main():
                 fds = f.read().split()
             if fds:
                 fail(f"{what_ran[0]}: the command got descriptors beyond 0-2: {fds}")
-        print(f"ok - {checked} durable writes in order: O_EXCL lock, O_EXCL temp, write, fsync, "
+        print(f"ok - {checked} durable writes in order: exclusive lock, O_EXCL temp, write, fsync, "
               "close, rename, fsync of the dir, then reported; syncfs first")
         return 0
     finally:

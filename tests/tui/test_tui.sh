@@ -131,7 +131,7 @@ t_begin "q during a run asks, then stops the runner's group: no process left"
 world quit
 printf '### Task 1.1: long\nRun: sleep 3717\n' >"$D/track-1.md"
 start "$PD" run "$D"
-wait_for "▶ 1.1 long" && wait_for "task 1.1: long" && keys q
+wait_for "▶ 1.1 long" && wait_for "(no output yet)" && keys q
 wait_for "quitting stops its runner" && keys y
 exited 3
 # the runner and its children are gone within the grace period (5 s)

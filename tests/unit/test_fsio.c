@@ -211,6 +211,154 @@ static void a_fresh_lock_of_a_dead_writer_is_taken_over_at_once(void **state)
 	free(lock);
 }
 
+/* With a lock home: the lock, while the data is written, is a hard link
+ * to the holder (same inode, our pid inside); the holder goes with the
+ * home. Checked from inside the write, at the temporary file's open. */
+static char *home_dir, *home_lock;
+static int home_checks;
+static int open_checking_the_lock(const char *path, int flags, mode_t mode)
+{
+	char holder[4096], *text = NULL, pid[32];
+	struct stat a, b;
+
+	if (strstr(path, ".tmp.")) {
+		snprintf(holder, sizeof(holder), "%s/writer.%ld", home_dir, (long)getpid());
+		snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		if (stat(home_lock, &a) == 0 && stat(holder, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_nlink == 2 && time(NULL) - a.st_mtime <= 2 && /* fresh to a reader */
+		    pd_read_file(&text, NULL, home_lock, 64) == 0 &&
+		    strcmp(text, pid) == 0)
+			home_checks++;
+		free(text);
+	}
+	return pd_os_real.open(path, flags, mode);
+}
+
+static void a_lock_home_links_every_lock_to_one_holder(void **state)
+{
+	pd_os os = pd_os_real;
+	char *p = t_path(dir, "h.json"), *holder, *buf;
+
+	(void)state;
+	home_dir = t_path(dir, "home");
+	home_lock = t_path(dir, "h.json.lock");
+	assert_int_equal(mkdir(home_dir, 0755), 0);
+	assert_int_equal(asprintf(&holder, "%s/writer.%ld", home_dir, (long)getpid()) > 0, 1);
+	assert_int_equal(pd_write_lock_home(home_dir), 0);
+	os.open = open_checking_the_lock;
+	pd_os_override(&os);
+	home_checks = 0;
+	assert_int_equal(pd_write_atomic(p, "one", 3, NULL), 0);
+	{
+		/* a holder made long ago: its lock must not look stale */
+		struct timeval old[2] = {{time(NULL) - 60, 0}, {time(NULL) - 60, 0}};
+
+		assert_int_equal(utimes(holder, old), 0);
+	}
+	assert_int_equal(pd_write_atomic(p, "two", 3, NULL), 0);
+	pd_os_override(NULL);
+	assert_int_equal(home_checks, 2);
+	buf = slurp("h.json");
+	assert_string_equal(buf, "two");
+	free(buf);
+	assert_int_equal(access(home_lock, F_OK), -1); /* released */
+	assert_int_equal(access(holder, F_OK), 0);
+	assert_int_equal(pd_write_lock_home(NULL), 0);
+	assert_int_equal(access(holder, F_OK), -1); /* gone with the home */
+	assert_int_equal(count_entries(), 2);       /* h.json and home/ */
+	free(holder);
+	free(home_dir);
+	free(home_lock);
+	free(p);
+}
+
+static void with_a_lock_home_a_live_writers_lock_is_still_waited_on(void **state)
+{
+	pd_write_options o = PD_WRITE_OPTIONS_INIT;
+	char *p = t_path(dir, "c.json"), *home = t_path(dir, "home"), live[32], *buf;
+
+	(void)state;
+	snprintf(live, sizeof(live), "%ld\n", (long)getppid());
+	assert_int_equal(mkdir(home, 0755), 0);
+	assert_int_equal(pd_write_lock_home(home), 0);
+	t_write(dir, "c.json", "old");
+	t_write(dir, "c.json.lock", live);
+	o.lock_wait_ms = 100;
+	assert_int_equal(pd_write_atomic(p, "new", 3, &o), PD_ELOCKED);
+	assert_int_equal(pd_write_lock_home(NULL), 0);
+	buf = slurp("c.json");
+	assert_string_equal(buf, "old");
+	free(buf);
+	buf = slurp("c.json.lock");
+	assert_string_equal(buf, live);
+	free(buf);
+	free(home);
+	free(p);
+}
+
+static int access_in(const char *name)
+{
+	char *p = t_path(dir, name);
+	int rc = access(p, F_OK);
+
+	free(p);
+	return rc;
+}
+
+static void a_lock_home_removes_the_holders_of_dead_processes(void **state)
+{
+	char *home = t_path(dir, "home"), dead[64], live[64], other[64];
+	pid_t child = fork();
+
+	(void)state;
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	assert_int_equal(mkdir(home, 0755), 0);
+	snprintf(dead, sizeof(dead), "home/writer.%ld", (long)child);
+	snprintf(live, sizeof(live), "home/writer.%ld", (long)getppid());
+	snprintf(other, sizeof(other), "home/writer.notapid");
+	t_write(dir, dead, "x\n");
+	t_write(dir, live, "x\n");
+	t_write(dir, other, "x\n");
+	assert_int_equal(pd_write_lock_home(home), 0);
+	assert_int_equal(pd_write_lock_home(NULL), 0);
+	assert_int_equal(access_in(dead), false ? 0 : -1);
+	assert_int_equal(access_in(live), true ? 0 : -1);
+	assert_int_equal(access_in(other), true ? 0 : -1);
+	free(home);
+}
+
+/* A home on another filesystem (no link across): each lock is created as
+ * without one. */
+static void a_lock_home_elsewhere_falls_back_to_creating_the_lock(void **state)
+{
+	char tmpl[] = "/dev/shm/pdhome.XXXXXX", *p = t_path(dir, "x.json"), *buf;
+	struct stat a, b;
+
+	(void)state;
+	if (!mkdtemp(tmpl)) {
+		free(p);
+		skip();
+	}
+	assert_int_equal(stat(tmpl, &a), 0);
+	assert_int_equal(stat(dir, &b), 0);
+	if (a.st_dev == b.st_dev) {
+		rmdir(tmpl);
+		free(p);
+		skip(); /* the same filesystem: nothing to prove */
+	}
+	assert_int_equal(pd_write_lock_home(tmpl), 0);
+	assert_int_equal(pd_write_atomic(p, "ok", 2, NULL), 0);
+	assert_int_equal(pd_write_lock_home(NULL), 0);
+	assert_int_equal(rmdir(tmpl), 0); /* the holder gone too */
+	buf = slurp("x.json");
+	assert_string_equal(buf, "ok");
+	free(buf);
+	assert_int_equal(count_entries(), 1);
+	free(p);
+}
+
 /* Faults: the nth call of a kind fails with an errno. */
 static int fail_errno;
 /* The lock's pid goes through; then 2 bytes, then nothing more. */
@@ -349,6 +497,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_fresh_upstream_lock_is_waited_on_then_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_stale_upstream_lock_is_taken_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_fresh_lock_of_a_dead_writer_is_taken_over_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_lock_home_links_every_lock_to_one_holder, setup, teardown),
+		cmocka_unit_test_setup_teardown(with_a_lock_home_a_live_writers_lock_is_still_waited_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_lock_home_removes_the_holders_of_dead_processes, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_lock_home_elsewhere_falls_back_to_creating_the_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_disk_keeps_the_previous_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_write_that_stops_short_is_a_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_fsync_keeps_the_previous_file, setup, teardown),
