@@ -27,6 +27,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPEAT = int(os.environ.get("REPEAT", "3"))
+SETTLE = float(os.environ.get("SETTLE", "31"))
 
 
 def dag(n, rng):
@@ -109,25 +110,42 @@ def main():
     snake = shutil.which("snakemake")
     t_pd, t_ninja, t_floor, t_snake = [], [], [], []
     # Nothing is deleted before the end: on ext4 without a journal, every
-    # inode freed in the last minutes is skipped, one by one, by each file
+    # inode freed in the last 30 s is stepped over, one by one, by each file
     # created after it (ialloc.c, recently_deleted), so a repetition would
-    # pay for the files the one before removed.
+    # pay for the files the one before removed. For the same reason the
+    # timing starts SETTLE seconds (default 31) after the set-up, which git
+    # does with lock files, and after whatever ran before this script.
     base = tempfile.mkdtemp(prefix="pdbench.")
     try:
         floor = build_floor(base)
-        for rep in range(REPEAT):
+        roots = []
+        for rep in range(REPEAT):  # everything made before anything is timed
             root = os.path.join(base, str(rep))
             os.makedirs(os.path.join(root, "floor"))
-            t_floor.append(float(subprocess.run([floor, os.path.join(root, "floor"), str(n)], check=True,
-                                                capture_output=True).stdout) * n / 1000)
-            pk = make_packets(root, deps)
-            nj = make_ninja(root, deps)
+            roots.append((root, make_packets(root, deps), make_ninja(root, deps),
+                          make_snakemake(root, deps) if snake else None))
+        os.sync()  # the set-up's writes on disk, not flushed under a timing
+        time.sleep(SETTLE)
+        for rep, (root, pk, nj, _) in enumerate(roots):
+            def run_floor():
+                out = subprocess.run([floor, os.path.join(root, "floor"), str(n)], check=True,
+                                     capture_output=True).stdout
+                t_floor.append(float(out) * n / 1000)
+
+            def run_pd():
+                t_pd.append(timed([pd, "run", "--quiet", pk]))
+                assert sum(1 for f in os.listdir(pk) if f.endswith(".completion.json")) == n
+
+            # which of the two goes first alternates: neither always follows the other
+            for step in ((run_floor, run_pd) if rep % 2 == 0 else (run_pd, run_floor)):
+                step()
+                os.sync()
             t_ninja.append(timed(["ninja", "-j1", "-C", nj]))
-            t_pd.append(timed([pd, "run", "--quiet", pk]))
-            if snake:
-                sm = make_snakemake(root, deps)
-                t_snake.append(timed([snake, "-j1", "--quiet", "-d", sm, "-s", os.path.join(sm, "Snakefile")]))
-            assert sum(1 for f in os.listdir(pk) if f.endswith(".completion.json")) == n
+        # snakemake last: it deletes files (3 a job), and for 30 s after an
+        # inode is freed ext4 without a journal makes every file creation
+        # on the filesystem step over it, which would slow whatever ran next
+        for _, _, _, sm in roots if snake else ():
+            t_snake.append(timed([snake, "-j1", "--quiet", "-d", sm, "-s", os.path.join(sm, "Snakefile")]))
     finally:
         shutil.rmtree(base, ignore_errors=True)
     a, b, c = statistics.median(t_pd), statistics.median(t_ninja), statistics.median(t_floor)
@@ -143,6 +161,9 @@ def main():
     print(f"ratio packetdeck/floor: {a / c:.2f} (target: <= 1.3)")
     if d:
         print(f"ratio packetdeck/snakemake: {a / d:.2f} (target: <= 0.25)")
+    for name, ts in (("packetdeck", t_pd), ("floor", t_floor), ("snakemake", t_snake), ("ninja", t_ninja)):
+        if ts:
+            print(f"{name} runs, ms a track: " + " ".join(f"{t / n * 1000:.2f}" for t in ts))
     print("floor: sh -c true + 2 durable small-file writes per track (bench/floor.c)")
 
 if __name__ == "__main__":
