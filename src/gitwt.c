@@ -1,7 +1,7 @@
 /* gitwt.c - libgit2 behind gitwt.h, with the git command as a fallback;
  * and the repair of a worktree whose creation was cut short (a crash in
  * the middle of `git worktree add` leaves a half-made one that no later
- * run could use). Only this file and verify.c include git2.h. */
+ * run could use). Only this file, verify.c and mergegit.c include git2.h. */
 #define _GNU_SOURCE
 #include "packetdeck/gitwt.h"
 #include "packetdeck/error.h"
