@@ -177,6 +177,7 @@ static void closing(pd_engine *e, const pd_pktdir *pd, const char *dir, int stat
 	switch (status) {
 	case PD_EXIT_OK:
 		printf("All tracks completed. Next: /merge-work-packets %s\n", dir);
+		printf("Then: packetdeck merge %s\n", dir);
 		break;
 	case PD_EXIT_FAILED:
 		if (*pd_engine_failure_task(e))

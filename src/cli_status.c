@@ -6,6 +6,7 @@
  *   Completed: 2/4
  */
 #include "cli.h"
+#include "packetdeck/merge.h"
 #include "packetdeck/snapshot.h"
 
 #include <stdlib.h>
@@ -206,6 +207,80 @@ static cJSON *track_json(const pd_pktdir *pd, const pd_snapshot *s, size_t i)
 	return o;
 }
 
+/* The merge's state (merge.json), after the tracks. */
+static void print_merge(const pd_pktdir *pd)
+{
+	const pd_manifest *m = pd->manifest;
+	pd_merge_state ms;
+	size_t i;
+
+	if (pd_merge_state_read(&ms, m->dir) < 0) {
+		printf("Merge: %s\n", pd_error_last());
+		return;
+	}
+	switch (ms.phase) {
+	case PD_MERGE_NONE:
+		break;
+	case PD_MERGE_CONFLICT:
+		printf("Merge: stopped at a conflict merging track %ld into %s:", ms.track, ms.branch);
+		for (i = 0; i < ms.nfiles; i++)
+			printf(" %s", ms.files[i]);
+		printf("\n  resolve them in %s, then: packetdeck merge --continue %s (or --abort)\n",
+		       ms.worktree, m->dir);
+		break;
+	case PD_MERGE_MANUAL:
+		printf("Merge: waiting for a manual merge into %s in %s, then: packetdeck merge "
+		       "--continue %s\n", ms.branch, ms.worktree, m->dir);
+		break;
+	case PD_MERGE_QA_FAILED:
+		printf("Merge: %s has every track; QA gate %s failed (.packetdeck/merge.log); "
+		       "packetdeck merge --continue %s runs it again\n", ms.branch,
+		       ms.gate < m->npost_merge_qa ? m->post_merge_qa[ms.gate] : "?", m->dir);
+		break;
+	case PD_MERGE_COMPLETED:
+		printf("Merge: completed: %s in %s\n", ms.branch, ms.worktree);
+		break;
+	default:
+		printf("Merge: %s (%zu/%zu tracks merged) into %s, stopped: packetdeck merge --continue %s\n",
+		       pd_merge_phase_name(ms.phase), ms.merged, m->ntracks, ms.branch, m->dir);
+		break;
+	}
+	pd_merge_state_clear(&ms);
+}
+
+static void merge_json(cJSON *root, const pd_pktdir *pd)
+{
+	pd_merge_state ms;
+	cJSON *o, *files;
+	size_t i;
+
+	if (pd_merge_state_read(&ms, pd->manifest->dir) < 0) {
+		o = cJSON_AddObjectToObject(root, "merge");
+		cJSON_AddStringToObject(o, "phase", "corrupt");
+		cJSON_AddStringToObject(o, "problem", pd_error_last());
+		return;
+	}
+	if (ms.phase == PD_MERGE_NONE) {
+		cJSON_AddNullToObject(root, "merge");
+		pd_merge_state_clear(&ms);
+		return;
+	}
+	o = cJSON_AddObjectToObject(root, "merge");
+	cJSON_AddStringToObject(o, "phase", pd_merge_phase_name(ms.phase));
+	add_str(o, "branch", ms.branch);
+	add_str(o, "worktree", ms.worktree);
+	cJSON_AddNumberToObject(o, "merged", (double)ms.merged);
+	if (ms.track >= 0)
+		cJSON_AddNumberToObject(o, "track", (double)ms.track);
+	files = cJSON_AddArrayToObject(o, "conflicts");
+	for (i = 0; i < ms.nfiles; i++)
+		cJSON_AddItemToArray(files, cJSON_CreateString(ms.files[i]));
+	if (ms.phase == PD_MERGE_QA || ms.phase == PD_MERGE_QA_FAILED)
+		add_str(o, "gate", ms.gate < pd->manifest->npost_merge_qa ? pd->manifest->post_merge_qa[ms.gate] : NULL);
+	add_str(o, "started", ms.started);
+	pd_merge_state_clear(&ms);
+}
+
 static int print_json(const pd_pktdir *pd, const pd_snapshot *s)
 {
 	cJSON *root = cJSON_CreateObject(), *tracks;
@@ -229,6 +304,7 @@ static int print_json(const pd_pktdir *pd, const pd_snapshot *s)
 	} else {
 		cJSON_AddNullToObject(root, "run");
 	}
+	merge_json(root, pd);
 	tracks = cJSON_AddArrayToObject(root, "tracks");
 	for (k = 0; k < n; k++)
 		cJSON_AddItemToArray(tracks, track_json(pd, s, order[k]));
@@ -255,8 +331,10 @@ int cli_status(int argc, char **argv)
 	}
 	if (json)
 		status = print_json(pd, s);
-	else
+	else {
 		print_text(pd, s, use_ascii ? &ascii : &unicode);
+		print_merge(pd);
+	}
 	pd_snapshot_free(s);
 	pd_pktdir_free(pd);
 	return status;

@@ -11,7 +11,11 @@ const char *pd_event_name(pd_event_type t)
 		"run_started",     "track_skipped", "blocked",           "waiting",
 		"track_started",   "task_started",  "checkpoint",        "track_completed",
 		"track_failed",    "handoff_suggested", "aborted",       "run_completed",
-		"notice",          "agent_activity", "agent_usage",      "limited"};
+		"notice",          "agent_activity", "agent_usage",      "limited",
+		"merge_started",   "track_planned", "track_incomplete",  "track_merged",
+		"merge_conflict",  "merge_manual",  "qa_started",        "qa_output",
+		"qa_passed",       "qa_skipped",    "qa_failed",         "merge_completed",
+		"merge_aborted"};
 
 	return (unsigned)t < sizeof(names) / sizeof(*names) ? names[t] : "unknown";
 }
@@ -49,14 +53,25 @@ char *pd_event_json(const pd_event *e)
 	add_str(o, "hint", e->hint);
 	add_str(o, "reason", e->reason);
 	add_str(o, "runner", e->runner);
-	if (e->type == PD_EV_TRACK_FAILED)
+	add_str(o, "branch", e->branch);
+	add_str(o, "strategy", e->strategy);
+	add_str(o, "path", e->path);
+	add_str(o, "gate", e->gate);
+	if (e->type == PD_EV_MERGE_CONFLICT) {
+		cJSON *files = cJSON_AddArrayToObject(o, "files");
+
+		for (i = 0; i < e->nfiles; i++)
+			cJSON_AddItemToArray(files, cJSON_CreateString(e->files[i]));
+	}
+	if (e->type == PD_EV_TRACK_FAILED || e->type == PD_EV_QA_FAILED)
 		cJSON_AddNumberToObject(o, "exit_status", e->exit_status);
 	if (e->type == PD_EV_RUN_STARTED || e->type == PD_EV_HANDOFF_SUGGESTED ||
-	    e->type == PD_EV_RUN_COMPLETED) {
+	    e->type == PD_EV_RUN_COMPLETED || e->type == PD_EV_MERGE_STARTED ||
+	    e->type == PD_EV_MERGE_COMPLETED || e->type == PD_EV_QA_STARTED) {
 		cJSON_AddNumberToObject(o, "completed", (double)e->completed);
 		cJSON_AddNumberToObject(o, "total", (double)e->total);
 	}
-	if (e->type == PD_EV_RUN_STARTED || e->type == PD_EV_BLOCKED) {
+	if (e->type == PD_EV_RUN_STARTED || e->type == PD_EV_BLOCKED || e->type == PD_EV_MERGE_STARTED) {
 		ids = cJSON_AddArrayToObject(o, e->type == PD_EV_BLOCKED ? "missing" : "order");
 		for (i = 0; i < e->nids; i++)
 			cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)e->ids[i]));

@@ -23,10 +23,13 @@ static const char usage[] =
 	"  watch PACKET_DIR      the dashboard over a dir that others execute (read-only)\n"
 	"  demo [DIR]            build a sample feature and run it (start here)\n"
 	"  packet PACKET_FILE    execute one track with the built-in runner\n"
+	"  merge PACKET_DIR      merge the completed tracks' branches into the integration\n"
+	"                        branch and run the post_merge_qa gates\n"
 	"\n"
 	"'packetdeck COMMAND --help' describes a command.\n"
 	"exit status: 0 ok, 1 a track failed, 2 invalid input or usage, 3 aborted,\n"
-	"4 packet dir locked by another run, 5 stopped for handoff.\n";
+	"4 packet dir locked by another run, 5 stopped for handoff, 6 merge stopped at\n"
+	"a conflict.\n";
 
 static const struct {
 	const char *name;
@@ -39,6 +42,7 @@ static const struct {
 	{"run", cli_run},
 	{"watch", cli_watch},
 	{"demo", cli_demo},
+	{"merge", cli_merge},
 };
 
 int main(int argc, char **argv)

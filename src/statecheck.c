@@ -81,7 +81,8 @@ static bool in_state_dir(const char *n)
 {
 	return track_name(n, "track-", ".failure.json") || track_name(n, "track-", ".start.json") ||
 	       track_name(n, "track-", ".limit.json") || track_name(n, "track-", ".lock") ||
-	       track_name(n, "writer.", "") || strcmp(n, "run.lock") == 0;
+	       track_name(n, "writer.", "") || strcmp(n, "run.lock") == 0 ||
+	       strcmp(n, "merge.json") == 0 || strcmp(n, "merge.log") == 0;
 }
 
 int pd_state_files_check(const char *packet_dir, pd_diags *diags)

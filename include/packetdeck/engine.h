@@ -50,7 +50,8 @@ enum {
 	PD_EXIT_USAGE = 2,   /* invalid input or usage */
 	PD_EXIT_ABORTED = 3, /* user, blocked dependency, wait timeout, signal */
 	PD_EXIT_LOCKED = 4,  /* packet dir locked by another run */
-	PD_EXIT_HANDOFF = 5  /* stopped for handoff */
+	PD_EXIT_HANDOFF = 5, /* stopped for handoff */
+	PD_EXIT_MERGE_STOPPED = 6 /* merge: stopped at a conflict or for a manual merge */
 };
 
 typedef struct pd_engine pd_engine;

@@ -19,6 +19,15 @@
  *   limited (track, resets_at or null, message): a usage limit; the track
  *       starts again from its checkpoint at resets_at (or every poll
  *       interval when unknown), until the wait timeout
+ * and of `packetdeck merge` (merge.h):
+ *   merge_started (feature, branch, strategy, path, total, order)
+ *   track_planned (track, branch, commit)   track_incomplete (track, reason)
+ *   track_merged (track, commit; reason "up to date" when nothing to merge)
+ *   merge_conflict (track, files)           merge_manual (branch, path)
+ *   qa_started (gate, completed = its index, total)   qa_output (gate, message)
+ *   qa_passed (gate)   qa_skipped (gate, reason)   qa_failed (gate, message, exit_status)
+ *   merge_completed (branch, path, commit, completed = tracks merged, total)
+ *   merge_aborted (branch, reason)
  */
 #ifndef PD_EVENT_H
 #define PD_EVENT_H
@@ -41,7 +50,21 @@ typedef enum pd_event_type {
 	PD_EV_NOTICE,
 	PD_EV_AGENT_ACTIVITY,
 	PD_EV_AGENT_USAGE,
-	PD_EV_LIMITED
+	PD_EV_LIMITED,
+	/* packetdeck merge (merge.h) */
+	PD_EV_MERGE_STARTED,
+	PD_EV_TRACK_PLANNED,
+	PD_EV_TRACK_INCOMPLETE,
+	PD_EV_TRACK_MERGED,
+	PD_EV_MERGE_CONFLICT,
+	PD_EV_MERGE_MANUAL,
+	PD_EV_QA_STARTED,
+	PD_EV_QA_OUTPUT,
+	PD_EV_QA_PASSED,
+	PD_EV_QA_SKIPPED,
+	PD_EV_QA_FAILED,
+	PD_EV_MERGE_COMPLETED,
+	PD_EV_MERGE_ABORTED
 } pd_event_type;
 
 typedef struct pd_event {
@@ -72,6 +95,13 @@ typedef struct pd_event {
 	int has_cost;
 	/* limited */
 	const char *resets_at;   /* UTC timestamp; NULL: not known */
+	/* merge */
+	const char *branch;      /* the integration branch; track_planned: the track's */
+	const char *strategy;    /* merge_started */
+	const char *path;        /* the integration worktree */
+	const char *gate;        /* qa_*: the post_merge_qa entry */
+	const char *const *files; /* merge_conflict: the conflicted files */
+	size_t nfiles;
 } pd_event;
 
 #define PD_EVENT_INIT(t) {.type = (t), .track = -1, .exit_code = -1}

@@ -79,7 +79,61 @@ typedef enum pd_gate_kind {
 
 pd_gate_kind pd_gate_classify(const char *entry);
 
-/* Not yet here: the machine that drives a merge through these states
- * (begin, step, continue, abort), its events and its command. */
+/* The machine that drives a merge, non-blocking in the manner of the
+ * engine: pd_merge_new takes the run lock; then, until pd_merge_step says
+ * it is done, poll pd_merge_pollfd (for input; -1: step again at once) and
+ * call pd_merge_step. Events go to on_event as they happen. */
+typedef enum pd_merge_action {
+	PD_MERGE_START,    /* a new merge (or the next one after a completed merge) */
+	PD_MERGE_CONTINUE, /* after a conflict, a manual merge, a failed gate, a kill */
+	PD_MERGE_ABORT     /* put everything back as it was before the merge */
+} pd_merge_action;
+
+typedef struct pd_merge_options {
+	pd_merge_action action;
+	bool no_qa;           /* skip the post_merge_qa gates (said as qa_skipped) */
+	const char *runner;   /* for gates that are agent skills: a preset or template;
+			       * NULL or "builtin": such gates are skipped */
+	const char *self_exe; /* {self} in templates */
+	unsigned grace_ms;    /* a gate stopped: SIGTERM, then SIGKILL after this */
+	pd_event_fn on_event;
+	void *ctx;
+} pd_merge_options;
+
+typedef enum pd_merge_outcome {
+	PD_MERGED_OK,          /* merged (and the gates passed or were skipped); or aborted */
+	PD_MERGED_INCOMPLETE,  /* a track is not complete: nothing was touched */
+	PD_MERGED_STOPPED,     /* a conflict or a manual merge: the user goes on */
+	PD_MERGED_QA_FAILED,   /* a gate failed */
+	PD_MERGED_REFUSED,     /* the request cannot be done as things are (said why) */
+	PD_MERGED_ERROR,       /* git or the file system failed */
+	PD_MERGED_INTERRUPTED  /* pd_merge_interrupt */
+} pd_merge_outcome;
+
+typedef struct pd_merge pd_merge;
+
+/* Take the run lock (PD_ELOCKED, saying who holds it) and begin. `pd`
+ * must outlive the merge. */
+int pd_merge_new(pd_merge **out, const pd_pktdir *pd, const pd_merge_options *o);
+/* The descriptor to wait on for input, or -1: call pd_merge_step now. */
+int pd_merge_pollfd(const pd_merge *mg);
+/* Do the next piece of work; true once the merge has finished. */
+bool pd_merge_step(pd_merge *mg);
+/* Stop (a signal, the user): a running gate is stopped; the state file
+ * keeps what is needed to continue. */
+void pd_merge_interrupt(pd_merge *mg, const char *why);
+/* How it ended, and why in one line (NULL when all went well). */
+pd_merge_outcome pd_merge_outcome_of(const pd_merge *mg, const char **message);
+/* The exit status for it: 0, 1 gate failed, 2 refused, 3 incomplete or
+ * interrupted, 6 stopped for the user (PD_EXIT_MERGE_STOPPED). */
+int pd_merge_exit_status(const pd_merge *mg);
+/* The integration branch and worktree (once known), for what is next. */
+const char *pd_merge_branch(const pd_merge *mg);
+const char *pd_merge_worktree(const pd_merge *mg);
+void pd_merge_free(pd_merge *mg);
+
+/* The integration branch's name for `feature`: feature/{feature}-integrated
+ * (malloc'd). */
+char *pd_merge_branch_name(const char *feature);
 
 #endif

@@ -39,6 +39,7 @@ trace_is "1.1 1.2 2.1 2.2 3.1 3.2 4.1 4.2 "
 expect_out "Run of diamond: 4 tracks, 0 complete; order 1, 2, 3, 4 (runner: builtin)"
 expect_out "Completed: 3/4"
 expect_out "All tracks completed. Next: /merge-work-packets $D"
+expect_out "Then: packetdeck merge $D"
 for i in 1 2 3 4; do
   python3 - "$D" $i "$(git -C "$W/wt-$i" rev-parse HEAD)" <<'PY' || t_fail "track $i files"
 import json, sys
