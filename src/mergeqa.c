@@ -122,31 +122,30 @@ static void take_line(pd_gate_run *g)
 		if (write(g->spec.log_fd, g->line, g->len) < 0 || write(g->spec.log_fd, "\n", 1) < 0)
 			errno = 0; /* a log that cannot be written loses lines, not the gate */
 	}
+	clean[0] = '\0';
 	if (g->stream) {
 		pd_agent_activity act;
 
-		if (pd_agent_stream_feed(g->stream, g->line, g->len, g->cut, time(NULL), &act) == 0 &&
-		    act.kind != PD_ACT_NONE) {
-			if (act.structured) {
+		if (pd_agent_stream_feed(g->stream, g->line, g->len, g->cut, time(NULL), &act) < 0)
+			act.structured = false;
+		if (act.structured) {
+			if (act.kind != PD_ACT_NONE)
 				pd_activity_line(clean, sizeof(clean), act.kind, act.tool, act.summary,
 						 act.exit_code, act.is_error, false);
-			} else {
-				char why[TAIL_BYTES];
-				int v;
+		} else {
+			char why[TAIL_BYTES];
+			int v;
 
-				pd_agent_text_clean(clean, sizeof(clean), g->line, g->len, PD_TEXT_ONE_LINE);
-				if ((v = find_verdict(clean, why, sizeof(why))) >= 0) {
-					g->verdict = v;
-					snprintf(g->verdict_why, sizeof(g->verdict_why), "%s", why);
-				}
-			}
-			if (clean[0]) {
-				emit_output(g, clean);
-				keep_tail(g, clean);
+			pd_agent_text_clean(clean, sizeof(clean), g->line, g->len, PD_TEXT_ONE_LINE);
+			if ((v = find_verdict(clean, why, sizeof(why))) >= 0) {
+				g->verdict = v;
+				snprintf(g->verdict_why, sizeof(g->verdict_why), "%s", why);
 			}
 		}
 	} else {
 		pd_agent_text_clean(clean, sizeof(clean), g->line, g->len, PD_TEXT_ONE_LINE);
+	}
+	if (clean[0] || !g->stream) {
 		emit_output(g, clean);
 		keep_tail(g, clean);
 	}
