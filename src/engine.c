@@ -509,6 +509,15 @@ void pd_engine_interrupt(pd_engine *e, const char *why)
 	pd_engine_aborted(e, why);
 }
 
+void pd_engine_release(pd_engine *e)
+{
+	if (e->st != ST_DONE || !e->run_lock)
+		return;
+	pd_write_lock_home(NULL);
+	pd_lock_release(e->run_lock);
+	e->run_lock = NULL;
+}
+
 void pd_engine_free(pd_engine *e)
 {
 	if (!e)

@@ -188,6 +188,8 @@ static void draw(dash *d)
 			   "? help · j/k select · g list · Tab output · l log · r resume · q quit",
 			   d->output_focus};
 
+	if (d->merge || (d->e && d->done_seen && d->status == PD_EXIT_OK))
+		x.keys_hint = "? help · j/k select · g list · Tab output · l log · m merge · q quit";
 	if (d->m.watch)
 		x.keys_hint = "? help · j/k select · g list · Tab output · l log · q quit (watching: read-only)";
 	ui_term_size(d->term, &rows, &cols);
@@ -349,6 +351,7 @@ static void key(dash *d, int code)
 			d->m.notice = strdup("no failed or interrupted track to resume");
 		}
 		break;
+	case UI_ACT_MERGE: dash_merge_key(d); break;
 	case UI_ACT_HELP: dash_show_help(d); break;
 	case UI_ACT_QUIT: dash_ask_quit(d); break;
 	case UI_ACT_REDRAW: ui_term_redraw(d->term); break;
@@ -362,11 +365,13 @@ static void signalled(dash *d)
 
 	if (read(d->o.stop_fd, &sig, 1) < 0)
 		sig = SIGTERM;
-	if (d->e && pd_engine_ask(d->e) != PD_ASK_DONE) {
+	{
 		char why[48];
 
 		snprintf(why, sizeof(why), "stopped by SIG%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-		pd_engine_interrupt(d->e, why);
+		if (d->e && pd_engine_ask(d->e) != PD_ASK_DONE)
+			pd_engine_interrupt(d->e, why);
+		dash_merge_interrupt(d, why);
 	}
 	dash_quit(d, PD_EXIT_ABORTED);
 }
@@ -376,6 +381,7 @@ static void hangup(dash *d)
 {
 	if (d->e && pd_engine_ask(d->e) != PD_ASK_DONE)
 		pd_engine_interrupt(d->e, "the terminal went away");
+	dash_merge_interrupt(d, "the terminal went away");
 	dash_quit(d, PD_EXIT_ABORTED);
 }
 
@@ -431,7 +437,8 @@ static int loop(dash *d)
 	while (!d->quit) {
 		struct pollfd fds[PD_ENGINE_MAX_FDS + 4];
 		size_t n = 0, ne = 0;
-		int timeout = -1, t_in, t_stop, t_watch = -1, t_pager = -1;
+		int timeout = -1, t_in, t_stop, t_watch = -1, t_pager = -1, t_merge = -1, merge_fd;
+		bool merge_now = false;
 		long now;
 
 		engine_asks(d);
@@ -450,6 +457,10 @@ static int loop(dash *d)
 			t_watch = (int)n;
 			fds[n++] = (struct pollfd){pd_watch_fd(d->watch), POLLIN, 0};
 		}
+		if ((merge_fd = dash_merge_pollfd(d, &merge_now)) >= 0) {
+			t_merge = (int)n;
+			fds[n++] = (struct pollfd){merge_fd, POLLIN, 0};
+		}
 		if (d->pager && d->pager_fd >= 0) {
 			t_pager = (int)n;
 			fds[n++] = (struct pollfd){d->pager_fd, POLLIN, 0};
@@ -464,6 +475,8 @@ static int loop(dash *d)
 			timeout = 200;
 		if (dash_notify_timeout(d) >= 0 && (timeout < 0 || dash_notify_timeout(d) < timeout))
 			timeout = dash_notify_timeout(d);
+		if (merge_now)
+			timeout = 0;
 		if (poll(fds, n, timeout) < 0) {
 			if (errno != EINTR)
 				break;
@@ -526,6 +539,8 @@ static int loop(dash *d)
 		}
 		if (d->e)
 			pd_engine_handle(d->e, fds, ne);
+		if (merge_now || (t_merge >= 0 && fds[t_merge].revents))
+			dash_merge_step(d);
 		dash_notify_reap(d);
 	}
 	return d->status;
@@ -577,8 +592,10 @@ int ui_dash_run(const pd_pktdir *pd, const ui_dash_options *o)
 	dash_notify_end(&d);
 	ui_term_stop(d.term);
 	status = d.status;
-	if (o->closing)
-		o->closing(o->ctx, d.e, status);
+	if (o->closing) /* the run's lines, then the merge's */
+		o->closing(o->ctx, d.e, d.merge && d.e ? pd_engine_exit_status(d.e) : status);
+	dash_merge_closing(&d);
+	dash_merge_free(&d);
 	ui_dialog_close(&d.dlg);
 	pd_engine_free(d.e);
 	ui_canvas_free(&d.canvas);

@@ -217,19 +217,29 @@ void dash_show_help(dash *d)
 	ui_dialog_choice(&d->dlg, 'x', "close (Esc)", CH_CLOSE);
 }
 
+/* What quitting now exits with: the merge's status once one was made. */
+static int quit_status(const dash *d)
+{
+	return d->merge ? d->status : d->e ? pd_engine_exit_status(d->e) : 0;
+}
+
 void dash_ask_quit(dash *d)
 {
-	if (!d->e || pd_engine_ask(d->e) == PD_ASK_DONE) {
-		dash_quit(d, d->e ? pd_engine_exit_status(d->e) : 0);
+	bool merging = dash_merge_running(d);
+	if ((!d->e || pd_engine_ask(d->e) == PD_ASK_DONE) && !merging) {
+		dash_quit(d, quit_status(d));
 		return;
 	}
 	ui_dialog_open(&d->dlg, UI_DLG_QUIT, "quit");
-	if (pd_engine_running(d->e))
+	if (merging)
+		ui_dialog_line(&d->dlg, UI_NORMAL, "The merge is running: quitting stops it");
+	else if (pd_engine_running(d->e))
 		ui_dialog_line(&d->dlg, UI_NORMAL, "Track %ld is running: quitting stops its runner",
 			       d->pd->manifest->tracks[pd_engine_track(d->e)].id);
 	else
 		ui_dialog_line(&d->dlg, UI_NORMAL, "The run is not finished: quit?");
-	ui_dialog_line(&d->dlg, UI_DIM, "(resumable: run again, with --resume to continue the track)");
+	ui_dialog_line(&d->dlg, UI_DIM, merging ? "(packetdeck merge --continue DIR goes on from there)"
+					       : "(resumable: run again, with --resume to continue the track)");
 	ui_dialog_choice(&d->dlg, 'y', "[y]es, quit", CH_YES);
 	ui_dialog_choice(&d->dlg, 'n', "[n]o", CH_NO);
 	d->dlg.hi = 1;
@@ -308,10 +318,17 @@ void dash_dialog_choose(dash *d, int choice)
 		dash_open_log(d);
 		return; /* the card stays */
 	case CH_QUIT:
-		dash_quit(d, d->e ? pd_engine_exit_status(d->e) : 0);
+		dash_quit(d, quit_status(d));
 		break;
+	case CH_MERGE_CONTINUE:
+	case CH_MERGE_ABORT:
+		ui_dialog_close(&d->dlg);
+		dash_merge_start(d, choice == CH_MERGE_ABORT ? PD_MERGE_ABORT : PD_MERGE_CONTINUE);
+		return;
 	case CH_YES:
-		pd_engine_interrupt(d->e, "stopped from the dashboard");
+		dash_merge_interrupt(d, "stopped from the dashboard");
+		if (d->e)
+			pd_engine_interrupt(d->e, "stopped from the dashboard");
 		dash_quit(d, PD_EXIT_ABORTED);
 		break;
 	default:
@@ -372,7 +389,8 @@ void dash_dialog_key(dash *d, int key, int action)
 		break;
 	case UI_ACT_ESCAPE:
 	case UI_ACT_QUIT:
-		if (g->kind == UI_DLG_HELP || g->kind == UI_DLG_QUIT || g->kind == UI_DLG_FAILURE) {
+		if (g->kind == UI_DLG_HELP || g->kind == UI_DLG_QUIT || g->kind == UI_DLG_FAILURE ||
+		    g->kind == UI_DLG_MERGE) {
 			ui_dialog_close(g);
 		} else if (g->kind == UI_DLG_RESUME) {
 			ui_dialog_close(g);

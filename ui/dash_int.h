@@ -8,6 +8,7 @@
 #include "dash.h"
 #include "dialog.h"
 #include "model.h"
+#include "packetdeck/merge.h"
 #include "packetdeck/watch.h"
 #include "term.h"
 #include "termnotify.h"
@@ -21,8 +22,10 @@
 /* Dialog choice ids. */
 enum {
 	CH_WAIT = 1, CH_ABORT, CH_CONTINUE, CH_STOP, CH_RESUME, CH_RESTART, CH_LOG, CH_QUIT,
-	CH_YES, CH_NO, CH_CLOSE, CH_START
+	CH_YES, CH_NO, CH_CLOSE, CH_START, CH_MERGE_CONTINUE, CH_MERGE_ABORT
 };
+
+typedef struct dash_merge dash_merge; /* dash_merge.c */
 
 typedef struct dash {
 	const pd_pktdir *pd;
@@ -49,6 +52,7 @@ typedef struct dash {
 	bool notify_failed;      /* said once */
 	ui_termnotify tn;        /* bell, desktop notification, title, progress */
 	size_t done;             /* tracks complete, for the title */
+	dash_merge *merge;       /* `m`: the merge in place, or NULL */
 } dash;
 
 /* dash.c */
@@ -57,6 +61,17 @@ void dash_fresh(dash *d);        /* re-read the files if they changed */
 int dash_engine_start(dash *d, bool resume, long restart_track);
 void dash_open_log(dash *d);
 void dash_quit(dash *d, int status);
+
+/* dash_merge.c */
+void dash_merge_key(dash *d);     /* `m` */
+void dash_merge_start(dash *d, pd_merge_action action);
+void dash_merge_card(dash *d);
+int dash_merge_pollfd(const dash *d, bool *now); /* *now: step without waiting */
+void dash_merge_step(dash *d);
+bool dash_merge_running(const dash *d);
+void dash_merge_interrupt(dash *d, const char *why);
+void dash_merge_closing(const dash *d);
+void dash_merge_free(dash *d);
 
 /* dash_notify.c */
 void dash_notify_start(dash *d);

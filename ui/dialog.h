@@ -20,7 +20,8 @@ typedef enum ui_dialog_kind {
 	UI_DLG_QUIT,
 	UI_DLG_HELP,
 	UI_DLG_FIND,
-	UI_DLG_LIMITED
+	UI_DLG_LIMITED,
+	UI_DLG_MERGE
 } ui_dialog_kind;
 
 #define UI_DLG_MAX_LINES 64

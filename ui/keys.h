@@ -26,7 +26,8 @@ typedef enum ui_action {
 	UI_ACT_ESCAPE,
 	UI_ACT_QUIT,
 	UI_ACT_REDRAW,
-	UI_ACT_RAW
+	UI_ACT_RAW,
+	UI_ACT_MERGE
 } ui_action;
 
 typedef struct ui_key {

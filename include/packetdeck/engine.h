@@ -162,6 +162,9 @@ const char *pd_engine_failure_task(const pd_engine *e);
 /* .packetdeck/handoff.md, written when stopping for handoff. */
 const char *pd_engine_handoff_path(const pd_engine *e);
 
+/* Once the run is over (PD_ASK_DONE), let go of the run lock, so that a
+ * merge can take it while the engine's results are still shown. */
+void pd_engine_release(pd_engine *e);
 void pd_engine_free(pd_engine *e);
 
 #endif

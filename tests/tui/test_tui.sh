@@ -110,6 +110,48 @@ wait_for "its agent hit a usage limit" && keys a
 exited 3
 [ -e "$D/.packetdeck/track-1.limit.json" ] || t_fail "the limit record is gone"
 
+t_begin "m after a completed run merges in place; a conflict card lists its files; [c]ontinue after resolving; [a]bort"
+world merge
+sed -i 's/"post_merge_qa": \[\]/"post_merge_qa": ["echo gate-says-hello"]/' "$D/manifest.json"
+for i in 2 3; do printf '### Task %s.1: edit\nRun: echo from-%s > shared.txt && git add -A && git commit -qm t%s\n' $i $i $i >"$D/track-$i.md"; done
+start "$PD" run --handoff continue "$D"
+wait_for "3/3 complete" 60 && wait_for "m merge"
+keys m
+wait_for "Conflicted files:" && wait_for "shared.txt" && wait_for "[c]ontinue" && wait_for "[a]bort"
+I="$W/tui-integrated"
+git -C "$I" status --porcelain | grep -qE "^(UU|AA) shared.txt" || t_fail "no git conflict state in $I: $(git -C "$I" status --porcelain 2>&1)"
+keys c
+wait_for "Conflicted files:"   # unresolved: stopped again
+echo resolved >"$I/shared.txt"; git -C "$I" add shared.txt
+keys c
+wait_for "Merged into feature/tui-integrated" && wait_for "gate echo gate-says-hello: passed"
+keys q
+exited 0
+[ "$(git -C "$W/repo" log --format=%s -1 feature/tui-integrated)" = "Merge track 3 (t3)" ] || t_fail "not merged"
+git -C "$W/repo" merge-base --is-ancestor tui/t3 feature/tui-integrated || t_fail "track 3 not in the integration branch"
+start "$PD" run --handoff continue "$D"
+wait_for "3/3 complete" 60
+keys m
+wait_for "Merged into feature/tui-integrated"
+keys Escape
+keys m
+wait_for "Merged into feature/tui-integrated"
+keys q
+exited 0
+# a new conflict, aborted from the card: the branch back where it was
+tip=$(git -C "$W/repo" rev-parse feature/tui-integrated)
+echo again >"$W/wt-2/shared.txt"; git -C "$W/wt-2" commit -qam again
+start "$PD" run --handoff continue "$D"
+wait_for "3/3 complete" 60
+keys m
+wait_for "Conflicted files:"
+keys a
+wait_for "Aborted"
+keys q
+exited 0
+[ "$tip" = "$(git -C "$W/repo" rev-parse feature/tui-integrated)" ] || t_fail "abort did not put the branch back"
+[ ! -e "$D/.packetdeck/merge.json" ] || t_fail "merge.json left after abort"
+
 t_begin "resize: the layout stays whole at 80x24, and says so below"
 world resize
 start "$PD" run --handoff continue "$D"
