@@ -32,38 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef enum stage {
-	ST_BEGIN,     /* checks, plan, worktree (or continue, abort) */
-	ST_MERGE,     /* the next track */
-	ST_INTEGRITY, /* every marker's commit in, the branch checked out */
-	ST_GATE,      /* start the next gate */
-	ST_GATE_RUN,  /* a gate runs */
-	ST_DONE
-} stage;
+#include "merge_int.h"
 
-struct pd_merge {
-	const pd_pktdir *pd;
-	const pd_manifest *m;
-	pd_merge_options o;
-	const pd_preset *preset; /* the runner's preset, NULL for a template */
-	bool builtin;            /* skill gates cannot run */
-	pd_lock *lock;
-	char *root, *state_dir;
-	pd_merge_state s;
-	pd_mg *g;
-	const size_t *order;
-	size_t norder, k, merged_now, nmerged;
-	char (*marks)[41];       /* each track's marker commit, by index */
-	long resolved;           /* the track whose resolution --continue committed, or -1 */
-	char resolution[41];
-	stage st;
-	pd_gate_run *run;
-	int log_fd;
-	pd_merge_outcome outcome;
-	char *message;
-};
-
-static void emit(pd_merge *mg, pd_event *ev)
+void pd_merge_emit(pd_merge *mg, pd_event *ev)
 {
 	if (!ev->feature)
 		ev->feature = mg->m->feature;
@@ -82,11 +53,10 @@ static void notice(pd_merge *mg, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ev.message = msg;
-	emit(mg, &ev);
+	pd_merge_emit(mg, &ev);
 }
 
-static void logf_(pd_merge *mg, const char *fmt, ...) PD_PRINTF(2, 3);
-static void logf_(pd_merge *mg, const char *fmt, ...)
+void pd_merge_log(pd_merge *mg, const char *fmt, ...)
 {
 	char now[21];
 	va_list ap;
@@ -101,8 +71,7 @@ static void logf_(pd_merge *mg, const char *fmt, ...)
 }
 
 /* Finish with `outcome`; the message is kept (one line, or a gate's lines). */
-static bool finish(pd_merge *mg, pd_merge_outcome outcome, const char *fmt, ...) PD_PRINTF(3, 4);
-static bool finish(pd_merge *mg, pd_merge_outcome outcome, const char *fmt, ...)
+bool pd_merge_finish(pd_merge *mg, pd_merge_outcome outcome, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -119,9 +88,9 @@ static bool finish(pd_merge *mg, pd_merge_outcome outcome, const char *fmt, ...)
 	return true;
 }
 
-static bool fail_error(pd_merge *mg)
+bool pd_merge_fail(pd_merge *mg)
 {
-	return finish(mg, PD_MERGED_ERROR, "%s", pd_error_last());
+	return pd_merge_finish(mg, PD_MERGED_ERROR, "%s", pd_error_last());
 }
 
 static const pd_track *track_at(const pd_merge *mg, size_t k)
@@ -163,7 +132,7 @@ static char *worktree_for(const pd_merge *mg)
 	return path;
 }
 
-static int save(pd_merge *mg, pd_merge_phase phase)
+int pd_merge_save(pd_merge *mg, pd_merge_phase phase)
 {
 	mg->s.phase = phase;
 	return pd_merge_state_write(&mg->s, mg->m->dir);
@@ -182,7 +151,7 @@ static bool verify_all(pd_merge *mg)
 
 		if (pd_track_verified(mg->pd->verifier, mg->m, t, &mk, &complete) < 0) {
 			pd_marker_clear(&mk);
-			return !fail_error(mg);
+			return !pd_merge_fail(mg);
 		}
 		if (complete) {
 			snprintf(mg->marks[t->index], 41, "%s", mk.commit ? mk.commit : "");
@@ -198,13 +167,13 @@ static bool verify_all(pd_merge *mg)
 			ev.track = t->id;
 			ev.name = t->name;
 			ev.reason = why;
-			emit(mg, &ev);
+			pd_merge_emit(mg, &ev);
 			bad++;
 		}
 		pd_marker_clear(&mk);
 	}
 	if (bad)
-		return !finish(mg, PD_MERGED_INCOMPLETE, "%zu of %zu tracks are not complete", bad,
+		return !pd_merge_finish(mg, PD_MERGED_INCOMPLETE, "%zu of %zu tracks are not complete", bad,
 			       mg->norder);
 	return true;
 }
@@ -223,7 +192,7 @@ static void say_plan(pd_merge *mg)
 	ev.total = mg->norder;
 	ev.ids = ids;
 	ev.nids = ids ? mg->norder : 0;
-	emit(mg, &ev);
+	pd_merge_emit(mg, &ev);
 	free(ids);
 	for (k = 0; k < mg->norder; k++) {
 		const pd_track *t = track_at(mg, k);
@@ -233,7 +202,7 @@ static void say_plan(pd_merge *mg)
 		p.name = t->name;
 		p.branch = t->branch;
 		p.commit = mg->marks[t->index];
-		emit(mg, &p);
+		pd_merge_emit(mg, &p);
 	}
 }
 
@@ -245,7 +214,7 @@ static bool begin_new(pd_merge *mg)
 	char now[21];
 
 	if (pd_mg_branch_tip(mg->root, mg->s.branch, tip) < 0)
-		return fail_error(mg);
+		return pd_merge_fail(mg);
 	mg->s.branch_existed = tip[0] != '\0';
 	snprintf(mg->s.before, sizeof(mg->s.before), "%s", tip);
 	mg->s.worktree_existed = lstat(mg->s.worktree, &st) == 0;
@@ -253,11 +222,11 @@ static bool begin_new(pd_merge *mg)
 		bool dirty = false;
 
 		if (pd_mg_open(&mg->g, mg->s.worktree) < 0)
-			return fail_error(mg);
+			return pd_merge_fail(mg);
 		if (pd_mg_dirty(mg->g, &dirty) < 0)
-			return fail_error(mg);
+			return pd_merge_fail(mg);
 		if (dirty)
-			return finish(mg, PD_MERGED_REFUSED,
+			return pd_merge_finish(mg, PD_MERGED_REFUSED,
 				      "%s: the integration worktree has uncommitted changes; commit or "
 				      "stash them first",
 				      mg->s.worktree);
@@ -269,8 +238,8 @@ static bool begin_new(pd_merge *mg)
 	mg->s.gate = 0;
 	free(mg->s.started);
 	mg->s.started = strdup(pd_timestamp(now, time(NULL)));
-	if (save(mg, PD_MERGE_MERGING) < 0)
-		return fail_error(mg);
+	if (pd_merge_save(mg, PD_MERGE_MERGING) < 0)
+		return pd_merge_fail(mg);
 	return false;
 }
 
@@ -283,11 +252,11 @@ static bool open_worktree(pd_merge *mg)
 	if (pd_worktree_prepare(mg->root, mg->s.worktree, mg->s.branch, start && *start ? start : NULL,
 				&w) < 0) {
 		pd_worktree_info_clear(&w);
-		return fail_error(mg);
+		return pd_merge_fail(mg);
 	}
 	pd_worktree_info_clear(&w);
 	if (pd_mg_open(&mg->g, mg->s.worktree) < 0)
-		return fail_error(mg);
+		return pd_merge_fail(mg);
 	return false;
 }
 
@@ -299,7 +268,7 @@ static bool resume(pd_merge *mg)
 	size_t nfiles = 0;
 
 	if (pd_mg_merging(mg->g, &merging, their) < 0 || pd_mg_dirty(mg->g, &dirty) < 0)
-		return fail_error(mg);
+		return pd_merge_fail(mg);
 	if (mg->s.phase == PD_MERGE_CONFLICT && merging) {
 		const pd_track *t = NULL;
 		size_t i;
@@ -308,7 +277,7 @@ static bool resume(pd_merge *mg)
 			if (mg->m->tracks[i].id == mg->s.track)
 				t = &mg->m->tracks[i];
 		if (pd_mg_conflicts(mg->g, &files, &nfiles) < 0)
-			return fail_error(mg);
+			return pd_merge_fail(mg);
 		if (nfiles) {
 			pd_event ev = PD_EVENT_INIT(PD_EV_MERGE_CONFLICT);
 
@@ -318,9 +287,9 @@ static bool resume(pd_merge *mg)
 			ev.nfiles = nfiles;
 			ev.path = mg->s.worktree;
 			ev.branch = mg->s.branch;
-			emit(mg, &ev);
+			pd_merge_emit(mg, &ev);
 			pd_merge_files_free(files, nfiles);
-			return finish(mg, PD_MERGED_STOPPED,
+			return pd_merge_finish(mg, PD_MERGED_STOPPED,
 				      "%zu file%s still conflicted in %s: resolve and `git add` them, then: "
 				      "packetdeck merge --continue %s (or --abort)",
 				      nfiles, nfiles == 1 ? "" : "s", mg->s.worktree, mg->m->dir);
@@ -330,23 +299,23 @@ static bool resume(pd_merge *mg)
 
 			snprintf(msg, sizeof(msg), "Merge track %ld (%s)", mg->s.track, t ? t->name : "?");
 			if (pd_mg_commit_merge(mg->g, msg, mg->resolution) < 0 || pd_sync_fs(mg->s.worktree) < 0)
-				return fail_error(mg);
+				return pd_merge_fail(mg);
 			mg->merged_now++;
 			mg->resolved = mg->s.track;
-			logf_(mg, "resolution of track %ld committed: %s", mg->s.track, mg->resolution);
+			pd_merge_log(mg, "resolution of track %ld committed: %s", mg->s.track, mg->resolution);
 		}
 	} else if (mg->s.phase == PD_MERGE_MERGING && (merging || dirty)) {
 		/* a merge cut short, never handed to the user: undone, made again */
 		if (pd_mg_head(mg->g, head) < 0 || pd_mg_reset(mg->g, head) < 0)
-			return fail_error(mg);
+			return pd_merge_fail(mg);
 		notice(mg, "undid a merge cut short in %s; merging again", mg->s.worktree);
 	}
 	mg->s.track = -1;
 	pd_merge_files_free(mg->s.files, mg->s.nfiles);
 	mg->s.files = NULL;
 	mg->s.nfiles = 0;
-	if (save(mg, PD_MERGE_MERGING) < 0)
-		return fail_error(mg);
+	if (pd_merge_save(mg, PD_MERGE_MERGING) < 0)
+		return pd_merge_fail(mg);
 	return false;
 }
 
@@ -356,13 +325,13 @@ static bool do_abort(pd_merge *mg)
 	struct stat st;
 
 	if (mg->s.phase == PD_MERGE_NONE)
-		return finish(mg, PD_MERGED_REFUSED, "%s: no merge to abort", mg->m->dir);
+		return pd_merge_finish(mg, PD_MERGED_REFUSED, "%s: no merge to abort", mg->m->dir);
 	if (mg->s.worktree_existed && lstat(mg->s.worktree, &st) == 0) {
 		if (pd_mg_open(&mg->g, mg->s.worktree) < 0 ||
 		    (mg->s.before[0] && pd_mg_reset(mg->g, mg->s.before) < 0))
-			return fail_error(mg);
+			return pd_merge_fail(mg);
 	} else if (!mg->s.worktree_existed && pd_mg_worktree_remove(mg->root, mg->s.worktree) < 0) {
-		return fail_error(mg);
+		return pd_merge_fail(mg);
 	}
 	if (mg->g) {
 		pd_mg_close(mg->g);
@@ -370,15 +339,15 @@ static bool do_abort(pd_merge *mg)
 	}
 	if (pd_mg_branch_set(mg->root, mg->s.branch, mg->s.branch_existed ? mg->s.before : NULL) < 0 ||
 	    pd_merge_state_remove(mg->m->dir) < 0)
-		return fail_error(mg);
-	logf_(mg, "merge aborted: %s %s", mg->s.branch,
+		return pd_merge_fail(mg);
+	pd_merge_log(mg, "merge aborted: %s %s", mg->s.branch,
 	      mg->s.branch_existed ? "put back where it was" : "deleted");
 	ev.branch = mg->s.branch;
 	ev.path = mg->s.worktree;
 	ev.reason = mg->s.branch_existed ? "branch and worktree put back as they were"
 					 : "branch and worktree removed";
-	emit(mg, &ev);
-	return finish(mg, PD_MERGED_OK, NULL);
+	pd_merge_emit(mg, &ev);
+	return pd_merge_finish(mg, PD_MERGED_OK, NULL);
 }
 
 static bool step_begin(pd_merge *mg)
@@ -388,10 +357,10 @@ static bool step_begin(pd_merge *mg)
 	if (mg->o.action == PD_MERGE_ABORT)
 		return do_abort(mg);
 	if (mg->o.action == PD_MERGE_CONTINUE && was == PD_MERGE_NONE)
-		return finish(mg, PD_MERGED_REFUSED, "%s: no merge to continue (start one without --continue)",
+		return pd_merge_finish(mg, PD_MERGED_REFUSED, "%s: no merge to continue (start one without --continue)",
 			      mg->m->dir);
 	if (mg->o.action == PD_MERGE_START && was != PD_MERGE_NONE && was != PD_MERGE_COMPLETED)
-		return finish(mg, PD_MERGED_REFUSED,
+		return pd_merge_finish(mg, PD_MERGED_REFUSED,
 			      "%s: a merge is in progress (%s, since %s): packetdeck merge --continue %s, or --abort",
 			      mg->m->dir, pd_merge_phase_name(was), mg->s.started ? mg->s.started : "?",
 			      mg->m->dir);
@@ -415,14 +384,14 @@ static bool stop_manual(pd_merge *mg, size_t missing)
 {
 	pd_event ev = PD_EVENT_INIT(PD_EV_MERGE_MANUAL);
 
-	if (save(mg, PD_MERGE_MANUAL) < 0)
-		return fail_error(mg);
+	if (pd_merge_save(mg, PD_MERGE_MANUAL) < 0)
+		return pd_merge_fail(mg);
 	ev.branch = mg->s.branch;
 	ev.path = mg->s.worktree;
 	ev.total = mg->norder;
 	ev.completed = mg->norder - missing;
-	emit(mg, &ev);
-	return finish(mg, PD_MERGED_STOPPED,
+	pd_merge_emit(mg, &ev);
+	return pd_merge_finish(mg, PD_MERGED_STOPPED,
 		      "merge_strategy is manual: merge the %zu remaining track branch%s into %s in %s by "
 		      "hand, then: packetdeck merge --continue %s",
 		      missing, missing == 1 ? "" : "es", mg->s.branch, mg->s.worktree, mg->m->dir);
@@ -444,7 +413,7 @@ static bool step_merge(pd_merge *mg)
 		for (k = 0; k < mg->norder; k++) {
 			if (pd_mg_branch_tip(mg->root, track_at(mg, k)->branch, tip) < 0 ||
 			    pd_mg_reachable(mg->g, tip, &in) < 0)
-				return fail_error(mg);
+				return pd_merge_fail(mg);
 			missing += !in;
 		}
 		if (missing)
@@ -455,32 +424,32 @@ static bool step_merge(pd_merge *mg)
 	}
 	t = track_at(mg, mg->k);
 	if (pd_mg_branch_tip(mg->root, t->branch, tip) < 0)
-		return fail_error(mg);
+		return pd_merge_fail(mg);
 	if (!tip[0])
-		return finish(mg, PD_MERGED_ERROR, "track %ld: branch %s is not in the repository at %s",
+		return pd_merge_finish(mg, PD_MERGED_ERROR, "track %ld: branch %s is not in the repository at %s",
 			      t->id, t->branch, mg->root);
 	snprintf(msg, sizeof(msg), "Merge track %ld (%s)", t->id, t->name);
 	mg->s.track = t->id;
-	if (save(mg, mg->s.phase) < 0)
-		return fail_error(mg);
+	if (pd_merge_save(mg, mg->s.phase) < 0)
+		return pd_merge_fail(mg);
 	if (pd_mg_merge(mg->g, t->branch, msg, &out, commit, &files, &nfiles) < 0)
-		return fail_error(mg);
+		return pd_merge_fail(mg);
 	if (out == PD_MG_CONFLICT) {
 		pd_event ev = PD_EVENT_INIT(PD_EV_MERGE_CONFLICT);
 
 		mg->s.files = files;
 		mg->s.nfiles = nfiles;
-		if (save(mg, PD_MERGE_CONFLICT) < 0)
-			return fail_error(mg);
-		logf_(mg, "track %ld (%s): conflict in %zu file(s)", t->id, t->name, nfiles);
+		if (pd_merge_save(mg, PD_MERGE_CONFLICT) < 0)
+			return pd_merge_fail(mg);
+		pd_merge_log(mg, "track %ld (%s): conflict in %zu file(s)", t->id, t->name, nfiles);
 		ev.track = t->id;
 		ev.name = t->name;
 		ev.branch = mg->s.branch;
 		ev.path = mg->s.worktree;
 		ev.files = (const char *const *)files;
 		ev.nfiles = nfiles;
-		emit(mg, &ev);
-		return finish(mg, PD_MERGED_STOPPED,
+		pd_merge_emit(mg, &ev);
+		return pd_merge_finish(mg, PD_MERGED_STOPPED,
 			      "track %ld (%s) conflicts in %zu file%s: resolve them in %s, then: packetdeck "
 			      "merge --continue %s (or --abort)",
 			      t->id, t->name, nfiles, nfiles == 1 ? "" : "s", mg->s.worktree, mg->m->dir);
@@ -488,15 +457,15 @@ static bool step_merge(pd_merge *mg)
 	if (out == PD_MG_MERGED) {
 		/* the commit is on disk before the state that counts it */
 		if (pd_sync_fs(mg->s.worktree) < 0)
-			return fail_error(mg);
+			return pd_merge_fail(mg);
 		mg->merged_now++;
-		logf_(mg, "track %ld (%s) merged: %s", t->id, t->name, commit);
+		pd_merge_log(mg, "track %ld (%s) merged: %s", t->id, t->name, commit);
 	}
 	mg->s.track = -1;
 	mg->s.merged = ++mg->k;
 	mg->nmerged++;
-	if (save(mg, mg->s.phase) < 0)
-		return fail_error(mg);
+	if (pd_merge_save(mg, mg->s.phase) < 0)
+		return pd_merge_fail(mg);
 	{
 		pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_MERGED);
 		bool resolved = out == PD_MG_UP_TO_DATE && t->id == mg->resolved;
@@ -508,7 +477,7 @@ static bool step_merge(pd_merge *mg)
 		ev.reason = out == PD_MG_UP_TO_DATE && !resolved ? "up to date" : NULL;
 		ev.completed = mg->k;
 		ev.total = mg->norder;
-		emit(mg, &ev);
+		pd_merge_emit(mg, &ev);
 	}
 	return false;
 }
@@ -522,10 +491,10 @@ static bool step_integrity(pd_merge *mg)
 	memset(&w, 0, sizeof(w));
 	if (pd_worktree_inspect(&w, mg->s.worktree) < 0) {
 		pd_worktree_info_clear(&w);
-		return fail_error(mg);
+		return pd_merge_fail(mg);
 	}
 	if (!w.branch || strcmp(w.branch, mg->s.branch) != 0) {
-		finish(mg, PD_MERGED_ERROR, "%s: on %s, not on %s", mg->s.worktree,
+		pd_merge_finish(mg, PD_MERGED_ERROR, "%s: on %s, not on %s", mg->s.worktree,
 		       w.branch ? w.branch : "a detached HEAD", mg->s.branch);
 		pd_worktree_info_clear(&w);
 		return true;
@@ -536,13 +505,13 @@ static bool step_integrity(pd_merge *mg)
 		const char *c = mg->marks[t->index];
 
 		if (c[0] && (pd_mg_reachable(mg->g, c, &in) < 0 || !in))
-			return in ? fail_error(mg)
-				  : finish(mg, PD_MERGED_ERROR,
+			return in ? pd_merge_fail(mg)
+				  : pd_merge_finish(mg, PD_MERGED_ERROR,
 					   "track %ld: its marker's commit %.12s is not in %s", t->id, c,
 					   mg->s.branch);
 	}
 	if (pd_mg_dirty(mg->g, &dirty) < 0)
-		return fail_error(mg);
+		return pd_merge_fail(mg);
 	if (dirty)
 		notice(mg, "%s has uncommitted changes", mg->s.worktree);
 	/* gates start over when tracks were merged now; else where they stopped */
@@ -550,111 +519,6 @@ static bool step_integrity(pd_merge *mg)
 		mg->s.gate = 0;
 	mg->st = ST_GATE;
 	return false;
-}
-
-static bool completed(pd_merge *mg)
-{
-	pd_event ev = PD_EVENT_INIT(PD_EV_MERGE_COMPLETED);
-	char head[41] = "";
-
-	if (save(mg, PD_MERGE_COMPLETED) < 0)
-		return fail_error(mg);
-	pd_mg_head(mg->g, head);
-	logf_(mg, "merge completed: %s at %s", mg->s.branch, head);
-	ev.branch = mg->s.branch;
-	ev.path = mg->s.worktree;
-	ev.commit = head;
-	ev.completed = mg->nmerged;
-	ev.total = mg->norder;
-	emit(mg, &ev);
-	return finish(mg, PD_MERGED_OK, NULL);
-}
-
-static bool step_gate(pd_merge *mg)
-{
-	const char *entry;
-	pd_gate_kind kind;
-	pd_gate_spec spec;
-	pd_event ev;
-
-	if (mg->s.gate >= mg->m->npost_merge_qa)
-		return completed(mg);
-	entry = mg->m->post_merge_qa[mg->s.gate];
-	kind = pd_gate_classify(entry);
-	if (save(mg, PD_MERGE_QA) < 0)
-		return fail_error(mg);
-	if (mg->o.no_qa || (kind == PD_GATE_SKILL && mg->builtin)) {
-		ev = (pd_event)PD_EVENT_INIT(PD_EV_QA_SKIPPED);
-		ev.gate = entry;
-		ev.reason = mg->o.no_qa ? "--no-qa"
-					: "an agent skill: the built-in runner cannot perform it (merge "
-					  "--runner claude or codex)";
-		emit(mg, &ev);
-		logf_(mg, "gate %s skipped: %s", entry, ev.reason);
-		mg->s.gate++;
-		return false;
-	}
-	ev = (pd_event)PD_EVENT_INIT(PD_EV_QA_STARTED);
-	ev.gate = entry;
-	ev.completed = mg->s.gate;
-	ev.total = mg->m->npost_merge_qa;
-	emit(mg, &ev);
-	logf_(mg, "gate %s started in %s", entry, mg->s.worktree);
-	spec = (pd_gate_spec){.entry = entry, .kind = kind, .worktree = mg->s.worktree,
-			      .branch = mg->s.branch, .packet_dir = mg->m->dir_real,
-			      .feature = mg->m->feature, .runner = mg->o.runner, .preset = mg->preset,
-			      .self_exe = mg->o.self_exe, .log_fd = mg->log_fd,
-			      .on_event = mg->o.on_event, .ctx = mg->o.ctx};
-	if (pd_gate_start(&mg->run, &spec) < 0) {
-		pd_event f = PD_EVENT_INIT(PD_EV_QA_FAILED);
-
-		f.gate = entry;
-		f.message = pd_error_last();
-		f.exit_status = 127;
-		emit(mg, &f);
-		logf_(mg, "gate %s could not start: %s", entry, pd_error_last());
-		if (save(mg, PD_MERGE_QA_FAILED) < 0)
-			return fail_error(mg);
-		return finish(mg, PD_MERGED_QA_FAILED, "gate %s: %s", entry, pd_error_last());
-	}
-	mg->st = ST_GATE_RUN;
-	return false;
-}
-
-static bool step_gate_run(pd_merge *mg)
-{
-	const char *entry = mg->m->post_merge_qa[mg->s.gate], *why = NULL;
-	int code = 0;
-
-	if (!pd_gate_step(mg->run))
-		return false;
-	if (pd_gate_passed(mg->run, &why, &code)) {
-		pd_event ev = PD_EVENT_INIT(PD_EV_QA_PASSED);
-
-		ev.gate = entry;
-		emit(mg, &ev);
-		logf_(mg, "gate %s passed", entry);
-		pd_gate_free(mg->run);
-		mg->run = NULL;
-		mg->s.gate++;
-		mg->st = ST_GATE;
-		return false;
-	}
-	{
-		pd_event ev = PD_EVENT_INIT(PD_EV_QA_FAILED);
-
-		ev.gate = entry;
-		ev.message = why ? why : "failed";
-		ev.exit_status = code;
-		emit(mg, &ev);
-		logf_(mg, "gate %s failed: %.200s", entry, why ? why : "");
-		if (save(mg, PD_MERGE_QA_FAILED) < 0)
-			return fail_error(mg);
-		finish(mg, PD_MERGED_QA_FAILED, "%s", why ? why : "failed");
-		pd_gate_free(mg->run);
-		mg->run = NULL;
-		return true;
-	}
 }
 
 bool pd_merge_step(pd_merge *mg)
@@ -667,9 +531,9 @@ bool pd_merge_step(pd_merge *mg)
 	case ST_INTEGRITY:
 		return step_integrity(mg);
 	case ST_GATE:
-		return step_gate(mg);
+		return pd_merge_step_gate(mg);
 	case ST_GATE_RUN:
-		return step_gate_run(mg);
+		return pd_merge_step_gate_run(mg);
 	case ST_DONE:
 		break;
 	}
@@ -687,9 +551,9 @@ void pd_merge_interrupt(pd_merge *mg, const char *why)
 		return;
 	if (mg->run) {
 		pd_gate_stop(mg->run, mg->o.grace_ms);
-		logf_(mg, "gate %s stopped: %s", mg->m->post_merge_qa[mg->s.gate], why);
+		pd_merge_log(mg, "gate %s stopped: %s", mg->m->post_merge_qa[mg->s.gate], why);
 	}
-	finish(mg, PD_MERGED_INTERRUPTED, "%s; the merge can be continued (--continue) or aborted (--abort)",
+	pd_merge_finish(mg, PD_MERGED_INTERRUPTED, "%s; the merge can be continued (--continue) or aborted (--abort)",
 	       why);
 }
 
@@ -789,7 +653,7 @@ int pd_merge_new(pd_merge **out, const pd_pktdir *pd, const pd_merge_options *o)
 		snprintf(p, sizeof(p), "%s/merge.log", mg->state_dir);
 		mg->log_fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
 	}
-	logf_(mg, "packetdeck merge %s of %s",
+	pd_merge_log(mg, "packetdeck merge %s of %s",
 	      o->action == PD_MERGE_START ? "started" : o->action == PD_MERGE_CONTINUE ? "continued" : "abort",
 	      mg->m->feature);
 	free(lock_path);

@@ -35,6 +35,13 @@ transport ones - hang, usage_limit, error500):
                       0123456789abcdef0123456789abcdef01234567
     hang_after_first  like stop_after_first for the first task; the server
                       then never answers the next request
+    qa_fail           a merge's quality gate fails (see below)
+
+A post-merge quality gate prompt (`You are the post-merge quality gate
+"SKILL" ... checked out in the current directory (PATH)`) gets one command,
+`git rev-parse --abbrev-ref HEAD` in PATH, then the verdict: "PACKETDECK-QA:
+pass" when that printed an integration branch (and the scenario is not
+qa_fail), else "PACKETDECK-QA: fail: ...".
 
 A failed command (an error / permission denial / nonzero exit status in its
 result) ends the turn with the text "<step> failed: <output excerpt>".
@@ -166,6 +173,18 @@ def decide(prompt, results, scenario="full"):
     contract (or None); results: a list of (ok, output) for the tool calls so
     far, in order.  Returns {"kind": "shell", "command": CMD, "step": NAME}
     (and "workdir": the worktree) or {"kind": "text", "text": TEXT}."""
+    gate = re.search(r'quality gate "([^"]+)".*?checked out in the current directory \(([^)\n]+)\)',
+                     prompt or "", re.DOTALL)
+    if gate:
+        if not results:
+            return {"kind": "shell", "command": "git rev-parse --abbrev-ref HEAD", "step": "Look",
+                    "workdir": gate.group(2)}
+        out = results[-1][1] or ""
+        if scenario == "qa_fail":
+            return {"kind": "text", "text": "Checked %s.\nPACKETDECK-QA: fail: scripted failure" % gate.group(1)}
+        if results[-1][0] and "-integrated" in out:
+            return {"kind": "text", "text": "Checked %s on %s.\nPACKETDECK-QA: pass" % (gate.group(1), out.strip())}
+        return {"kind": "text", "text": "PACKETDECK-QA: fail: not on an integration branch: %s" % out.strip()[:200]}
     p = parse_prompt(prompt or "")
     if p is None:
         return {"kind": "text", "text": "I found no packetdeck runner prompt (no labelled lines)."}

@@ -84,7 +84,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import brain  # noqa: E402
 
-SCENARIOS = ("full", "stop_after_first", "no_commit", "bogus_commit", "hang_after_first",
+SCENARIOS = ("full", "qa_fail", "stop_after_first", "no_commit", "bogus_commit", "hang_after_first",
              "hang", "stall", "usage_limit", "error500")
 LIMIT_RESET_S = int(os.environ.get("MODEL_LIMIT_RESET_S", "120"))  # when usage_limit lifts, from now
 

@@ -59,6 +59,24 @@ for preset in claude codex; do
   # the prompt carried the protocol's paths
   grep -q "Checkpoint file: $D/track-2.checkpoint.json" "$AGENTS_LOG" || t_fail "prompt paths"
   [ -z "$(left_under "$W")" ] || t_fail "left: $(left_under "$W")"
+
+  t_begin "merge with the $preset preset: an agent skill gate passes on its verdict, fails on its verdict"
+  python3 - "$D/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1])); m["post_merge_qa"] = ["green-mirage-audit"]
+json.dump(m, open(sys.argv[1], "w"))
+PY
+  timeout 600 "$PD" merge --runner "$preset" "$D" >"$T_TMP/out" 2>"$T_TMP/err" </dev/null; RC=$?
+  expect_rc 0
+  expect_out "QA gate green-mirage-audit: passed"
+  git -C "$W/repo" merge-base --is-ancestor a/t2 feature/agents-integrated || t_fail "track 2 not merged"
+  grep -q 'quality gate \\"green-mirage-audit\\"' "$AGENTS_LOG" || t_fail "the gate's prompt did not reach the model"
+  agents_scenario qa_fail
+  timeout 600 "$PD" merge --continue --runner "$preset" "$D" >"$T_TMP/out" 2>"$T_TMP/err" </dev/null; RC=$?
+  expect_rc 1
+  expect_err "packetdeck merge: it says: fail: scripted failure"
+  agents_scenario full
+  [ -z "$(left_under "$W")" ] || t_fail "left: $(left_under "$W")"
 done
 
 t_begin "an agent that stops after task 1.1 fails its track; --resume continues at 1.2"
