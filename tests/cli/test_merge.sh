@@ -173,6 +173,20 @@ expect_out "Merge aborted: feature/diamond-integrated: branch and worktree put b
 [ "$before" = "$(snap)" ] || { diff <(echo "$before") <(snap) | head; t_fail "not restored"; }
 [ "$(cat "$W/wt/track-1/notes.txt")" = keep ] || t_fail "a track worktree's file touched"
 
+t_begin "merge_strategy manual: stops for a merge by hand; --continue checks that every branch is in"
+world manual 0 '[]'
+sed -i 's/"merge_strategy": "merging-worktrees"/"merge_strategy": "manual"/' "$D/manifest.json"
+merge "$D"; expect_rc 6
+grep -q "merge_strategy is manual: merge the 4 remaining track branches into feature/diamond-integrated in $I by hand, then: packetdeck merge --continue $D" "$T_TMP/err" ||
+  t_fail "manual not said"
+[ "$(git -C "$R" rev-list --count feature/diamond-integrated)" = 1 ] || t_fail "merged without being asked"
+git -C "$I" merge -q --no-edit d/track-1 d/track-2 >/dev/null 2>&1
+merge --continue "$D"; expect_rc 6
+grep -q "merge the 2 remaining track branches" "$T_TMP/err" || t_fail "partial manual merge not said"
+git -C "$I" merge -q --no-edit d/track-3 d/track-4 >/dev/null 2>&1
+merge --continue "$D"; expect_rc 0
+markers_reachable
+
 t_begin "a failing gate stops the gates with its last lines; --continue runs it again"
 world gate 0 '["echo first-ok", "echo some output; echo last words >&2; exit 3", "touch never-run"]'
 merge "$D"; expect_rc 1
