@@ -136,7 +136,10 @@ static int build(const char *root)
 			   "\"depends_on\": [%s]}%s\n",
 			tracks[i].id, tracks[i].name, tracks[i].id, tracks[i].name, root, tracks[i].id,
 			tracks[i].id, tracks[i].deps, i + 1 < sizeof(tracks) / sizeof(*tracks) ? "," : "");
-	fprintf(m, "  ],\n  \"merge_strategy\": \"worktree-merge\",\n  \"post_merge_qa\": []\n}\n");
+	/* `m` at the end merges them: one gate of the shell, one agent skill
+	 * (skipped under the built-in runner, saying so) */
+	fprintf(m, "  ],\n  \"merge_strategy\": \"worktree-merge\",\n"
+		   "  \"post_merge_qa\": [\"git log --oneline --first-parent -6\", \"green-mirage-audit\"]\n}\n");
 	fclose(m);
 	snprintf(path, sizeof(path), "%s/packets/manifest.json", root);
 	if (write_text(path, text) < 0) {
