@@ -20,7 +20,7 @@ static ui_key table[] = {
 	{{'v', 0, 0}, "v", UI_ACT_RAW, "output: an agent's readable lines or its raw stream"},
 	{{'l', 0, 0}, "l", UI_ACT_LOG, "the selected track's whole log in $PAGER"},
 	{{'r', 0, 0}, "r", UI_ACT_RESUME_MENU, "resume menu: failed and interrupted tracks"},
-	{{'m', 0, 0}, "m", UI_ACT_MERGE, "after a completed run: merge the tracks (packetdeck merge)"},
+	{{'m', 0, 0}, "m", UI_ACT_MERGE, "after a completed run: merge the tracks"},
 	{{'?', 0, 0}, "?", UI_ACT_HELP, "this help"},
 	{{27, 0, 0}, "Esc", UI_ACT_ESCAPE, "close a dialog"},
 	{{'q', 0, 0}, "q", UI_ACT_QUIT, "quit (asks while a runner is active)"},

@@ -66,7 +66,13 @@ import json, sys
 m = json.load(open(sys.argv[1])); m["post_merge_qa"] = ["green-mirage-audit"]
 json.dump(m, open(sys.argv[1], "w"))
 PY
+  # both tracks' agents appended to work.txt, each on a branch from main
   timeout 600 "$PD" merge --runner "$preset" "$D" >"$T_TMP/out" 2>"$T_TMP/err" </dev/null; RC=$?
+  expect_rc 6
+  expect_out "  both changed: work.txt"
+  I="$W/agents-integrated"
+  git -C "$W/repo" show a/t1:work.txt a/t2:work.txt >"$I/work.txt" && git -C "$I" add work.txt
+  timeout 600 "$PD" merge --continue --runner "$preset" "$D" >"$T_TMP/out" 2>"$T_TMP/err" </dev/null; RC=$?
   expect_rc 0
   expect_out "QA gate green-mirage-audit: passed"
   git -C "$W/repo" merge-base --is-ancestor a/t2 feature/agents-integrated || t_fail "track 2 not merged"
