@@ -3,7 +3,8 @@
 
 PD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PD_PACKAGES=(gcc libc6-dev make cmake pkg-config git python3 iproute2 util-linux
-             libncurses-dev libcjson-dev libyaml-dev libgit2-dev libcmocka-dev tmux strace)
+             libncurses-dev libcjson-dev libyaml-dev libgit2-dev libcmocka-dev tmux strace
+             groff-base man-db bash-completion zsh dpkg-dev file)
 
 # pd_need_packages [EXTRA...]: install the packages that are not installed.
 pd_need_packages() {
