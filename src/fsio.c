@@ -382,7 +382,6 @@ static int write_all(int fd, const char *data, size_t len)
 int pd_write_atomic(const char *path, const void *data, size_t len,
 		    const pd_write_options *opts)
 {
-	static unsigned counter;
 	pd_write_options defaults = PD_WRITE_OPTIONS_INIT;
 	char *dir = NULL, *lock = NULL, *tmp = NULL;
 	bool locked = false, tmp_made = false;
@@ -399,13 +398,19 @@ int pd_write_atomic(const char *path, const void *data, size_t len,
 		goto done;
 	}
 	snprintf(lock, plen + 6, "%s.lock", path);
-	snprintf(tmp, plen + 64, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
+	/* One temporary name per thread, the same for every write: a name
+	 * made and removed per write would dirty another directory block for
+	 * each (ext4 hashes names), and every fsync of the directory writes
+	 * them. A leftover of a dead process that had our pid is replaced. */
+	snprintf(tmp, plen + 64, "%s/.pd-tmp.%ld.%ld", dir, (long)getpid(), (long)gettid());
 
 	if ((error = take_upstream_lock(lock, opts)) < 0)
 		goto done;
 	locked = true;
 
 	fd = os->open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+		fd = os->open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		error = pd_error_errno(PD_EIO, "%s: cannot create temporary file", path);
 		goto done;

@@ -168,13 +168,18 @@ def plan(p, scenario):
     return steps, "Track %s complete." % track_name
 
 
+def gate_prompt(text):
+    """A merge's quality gate prompt: a match with (skill, worktree), or None."""
+    return re.search(r'quality gate "([^"]+)".*?checked out in the current directory \(([^)\n]+)\)',
+                     text or "", re.DOTALL)
+
+
 def decide(prompt, results, scenario="full"):
     """The next action.  prompt: the text of the first user message with the
     contract (or None); results: a list of (ok, output) for the tool calls so
     far, in order.  Returns {"kind": "shell", "command": CMD, "step": NAME}
     (and "workdir": the worktree) or {"kind": "text", "text": TEXT}."""
-    gate = re.search(r'quality gate "([^"]+)".*?checked out in the current directory \(([^)\n]+)\)',
-                     prompt or "", re.DOTALL)
+    gate = gate_prompt(prompt)
     if gate:
         if not results:
             return {"kind": "shell", "command": "git rev-parse --abbrev-ref HEAD", "step": "Look",

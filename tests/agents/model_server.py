@@ -144,7 +144,7 @@ def _text_of(content):
 
 def _find_prompt(texts):
     for t in texts:
-        if brain.parse_prompt(t) is not None:
+        if brain.parse_prompt(t) is not None or brain.gate_prompt(t):
             return t
     return None
 

@@ -221,7 +221,7 @@ static int open_checking_the_lock(const char *path, int flags, mode_t mode)
 	char holder[4096], *text = NULL, pid[32];
 	struct stat a, b;
 
-	if (strstr(path, ".tmp.")) {
+	if (strstr(path, "/.pd-tmp.")) {
 		snprintf(holder, sizeof(holder), "%s/writer.%ld", home_dir, (long)getpid());
 		snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 		if (stat(home_lock, &a) == 0 && stat(holder, &b) == 0 && a.st_ino == b.st_ino &&
