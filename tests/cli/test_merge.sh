@@ -94,6 +94,14 @@ merge --no-qa "$D"; expect_rc 0
 expect_out "Track 3 (t3): up to date"
 [ "$tip" = "$(git -C "$R" rev-parse feature/diamond-integrated)" ] || t_fail "the branch moved"
 
+t_begin "an integration worktree with uncommitted changes is refused, nothing touched"
+echo scribble >>"$I/f1.txt"
+before=$(snap)
+merge "$D"; expect_rc 2
+expect_err "packetdeck merge: $I: the integration worktree has uncommitted changes; commit or stash them first"
+[ "$before" = "$(snap)" ] || t_fail "something changed"
+git -C "$I" checkout -q -- f1.txt
+
 t_begin "--json: the events in order"
 merge --json --no-qa "$D"; expect_rc 0
 python3 - "$T_TMP/out" <<'PY' || t_fail "events"
