@@ -173,6 +173,9 @@ static void detail(ui_canvas *c, ui_rect r, ui_model *m, const ui_view_extra *x)
 		ui_putf(c, r, y++, r.x, -1, UI_FAILED, "marker %s: %s",
 			tf->marker.refused ? "refused" : "corrupt", why ? why + 7 : tf->marker.problem);
 	}
+	else if (tf->marker.unfinished)
+		ui_putf(c, r, y++, r.x, -1, UI_BLOCKED, "not complete: marker says status \"%s\"",
+			tf->marker.unfinished);
 	else if (st == PD_STATE_COMPLETE && tf->marker.unverified)
 		ui_put(c, r, y++, r.x, -1, UI_DIM, "marker unverified: no repository to check it in");
 	if (tf->checkpoint.state == PD_FILE_OK && tf->checkpoint.commit_problem && st != PD_STATE_COMPLETE)
