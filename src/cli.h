@@ -22,6 +22,7 @@ int cli_packet(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_watch(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+int cli_adopt(int argc, char **argv);
 
 /* Can the dashboard run? Not --json/--no-tui, stdin and stdout a terminal,
  * not CI, not TERM=dumb. */

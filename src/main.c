@@ -23,6 +23,7 @@ static const char usage[] =
 	"  watch PACKET_DIR      the dashboard over a dir that others execute (read-only)\n"
 	"  demo [DIR]            build a sample feature and run it (start here)\n"
 	"  packet PACKET_FILE    execute one track with the built-in runner\n"
+	"  adopt PACKET_DIR      add the manifest fields upstream's generator leaves out\n"
 	"\n"
 	"'packetdeck COMMAND --help' describes a command.\n"
 	"exit status: 0 ok, 1 a track failed, 2 invalid input or usage, 3 aborted,\n"
@@ -39,6 +40,7 @@ static const struct {
 	{"run", cli_run},
 	{"watch", cli_watch},
 	{"demo", cli_demo},
+	{"adopt", cli_adopt},
 };
 
 int main(int argc, char **argv)
