@@ -13,9 +13,9 @@
 ui_style ui_state_style(pd_state s)
 {
 	static const ui_style map[] = {UI_COMPLETE, UI_RUNNING, UI_FAILED,
-				       UI_INTERRUPTED, UI_READY, UI_BLOCKED};
+				       UI_INTERRUPTED, UI_READY, UI_BLOCKED, UI_BLOCKED};
 
-	return map[s];
+	return (unsigned)s < sizeof(map) / sizeof(*map) ? map[s] : UI_NORMAL;
 }
 
 char *ui_duration(char buf[16], long s)
