@@ -91,13 +91,17 @@ int pd_adopt_prepare(pd_adopt *a, const char *packet_dir)
 		return error;
 	}
 	if (a->nadded) {
-		a->text = cJSON_Print(root);
-		if (!a->text) {
+		char *printed = cJSON_Print(root), *t;
+		size_t n = printed ? strlen(printed) : 0;
+
+		if (!printed || !(t = realloc(printed, n + 2))) {
+			free(printed);
 			cJSON_Delete(root);
 			return pd_error_set(PD_ENOMEM, "out of memory");
 		}
-		a->text_len = strlen(a->text);
-		a->text[a->text_len++] = '\n'; /* cJSON allocated the NUL's byte */
+		memcpy(t + n, "\n", 2); /* a final newline, and still a C string */
+		a->text = t;
+		a->text_len = n + 1;
 	}
 	cJSON_Delete(root);
 	return 0;

@@ -30,7 +30,7 @@ typedef struct pd_adopt {
 	char *orig_path;       /* DIR/manifest.json.orig */
 	char *original;        /* the bytes read */
 	size_t original_len;
-	char *text;            /* the new manifest; NULL when nothing is missing */
+	char *text;            /* the new manifest (NUL-terminated); NULL when nothing is missing */
 	size_t text_len;
 	const char *names[PD_ADOPT_MAX_FIELDS]; /* the fields added, in order */
 	char *values[PD_ADOPT_MAX_FIELDS];      /* each one's value as compact JSON */
