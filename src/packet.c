@@ -2,48 +2,23 @@
  *
  * A line scanner with two states that matter: inside a code fence or not,
  * inside a task or not. It never builds a markdown tree: packets can be
- * large boot prompts and only the task skeleton is needed.
+ * large boot prompts and only the task skeleton is needed. What a task's
+ * own lines say (files, acceptance, commands) is packetfield.c's.
  */
-#include "packetdeck/packet.h"
+#include "packet_int.h"
 #include "packetdeck/fsio.h"
-#include "arena.h"
 #include "frontmatter.h"
 #include "text.h"
 
 #include <ctype.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-typedef struct span {
-	const char *s, *e; /* [s, e) */
-} span;
-
-typedef struct parser {
-	pd_packet *p;         /* in the arena */
-	pd_arena *arena;      /* where the packet and all it holds live */
-	pd_diags *diags;
-	pd_task *tasks;       /* scratch, frozen into the arena at the end */
-	size_t ntasks, cap_tasks;
-	pd_task *task;        /* the open task, or NULL */
-	unsigned task_heading; /* its heading level (0: not a heading) */
-	bool want_title;      /* its header had no title: the next line may be it */
-	bool in_files;        /* after "Files to modify/create:": list items are files */
-	size_t files_indent;  /* the indent of that list's items; SIZE_MAX: none yet */
-	/* an open fence */
-	bool in_fence, fence_is_cmd;
-	char fence_char;
-	size_t fence_len, fence_indent;
-	unsigned fence_line;
-	char *block;          /* the command block being collected */
-	size_t block_len;
-} parser;
-
-static void PD_PRINTF(3, 4) problem(parser *ps, unsigned line, const char *fmt, ...)
+void pk_problem(parser *ps, unsigned line, const char *fmt, ...)
 {
 	char where[1024], msg[1024];
 	va_list ap;
@@ -56,28 +31,6 @@ static void PD_PRINTF(3, 4) problem(parser *ps, unsigned line, const char *fmt, 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pd_diags_add(ps->diags, where, "%s", msg);
-}
-
-static span trim(span x)
-{
-	while (x.s < x.e && (*x.s == ' ' || *x.s == '\t'))
-		x.s++;
-	while (x.e > x.s && (x.e[-1] == ' ' || x.e[-1] == '\t'))
-		x.e--;
-	return x;
-}
-
-static bool starts(span x, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return (size_t)(x.e - x.s) >= n && memcmp(x.s, prefix, n) == 0;
-}
-
-/* A copy of the span in the packet's arena. */
-static char *dup_span(parser *ps, span x)
-{
-	return pd_arena_strndup(ps->arena, x.s, (size_t)(x.e - x.s));
 }
 
 /* Heading level (1-6) of a line, 0 if it is not an ATX heading; *rest is
@@ -177,7 +130,7 @@ static bool task_header(span line, span *id, span *title, bool *checked, unsigne
 	return false;
 }
 
-static int push_str(char ***arr, size_t *n, char *s)
+int pk_push_str(char ***arr, size_t *n, char *s)
 {
 	char **a;
 
@@ -194,12 +147,12 @@ static int push_str(char ***arr, size_t *n, char *s)
 	return 0;
 }
 
-static void add_command(parser *ps, char *cmd, unsigned line)
+void pk_add_command(parser *ps, char *cmd, unsigned line)
 {
 	pd_task *t = ps->task;
 	size_t n = t->ncommands;
 
-	if (push_str(&t->commands, &t->ncommands, cmd) < 0)
+	if (pk_push_str(&t->commands, &t->ncommands, cmd) < 0)
 		return;
 	if ((n & (n - 1)) == 0) {
 		unsigned *l = realloc(t->command_lines, (n ? n * 2 : 1) * sizeof(*l));
@@ -213,277 +166,6 @@ static void add_command(parser *ps, char *cmd, unsigned line)
 	t->command_lines[n] = line;
 }
 
-/* Strip one pair of surrounding backticks: "`make test`" -> "make test". */
-static span unquote(span x)
-{
-	if (x.e - x.s >= 2 && x.s[0] == '`' && x.e[-1] == '`' &&
-	    !memchr(x.s + 1, '`', (size_t)(x.e - x.s - 2)))
-		return trim((span){x.s + 1, x.e - 1});
-	return x;
-}
-
-static void add_files(parser *ps, pd_task *t, span list)
-{
-	const char *p = list.s;
-
-	while (p <= list.e) {
-		const char *comma = memchr(p, ',', (size_t)(list.e - p));
-		span item = trim((span){p, comma ? comma : list.e});
-
-		item = unquote(item);
-		if (item.e > item.s)
-			push_str(&t->files, &t->nfiles, dup_span(ps, item));
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-}
-
-/* A list item's text without its marker ("- ", "* ", "+ ", "1. ") and a
- * checkbox; false if the line is not a list item. */
-static bool list_item(span line, span *text)
-{
-	span x = trim(line);
-	const char *p = x.s;
-
-	if (x.e - x.s >= 2 && strchr("-*+", *p) && (p[1] == ' ' || p[1] == '\t')) {
-		p += 2;
-	} else {
-		while (p < x.e && isdigit((unsigned char)*p))
-			p++;
-		if (p == x.s || p - x.s > 9 || p + 1 >= x.e || (*p != '.' && *p != ')') ||
-		    (p[1] != ' ' && p[1] != '\t'))
-			return false;
-		p += 2;
-	}
-	x = trim((span){p, x.e});
-	if (starts(x, "[ ] ") || starts(x, "[x] ") || starts(x, "[X] "))
-		x = trim((span){x.s + 4, x.e});
-	*text = x;
-	return true;
-}
-
-/* A path as written in a list: without a line range ("a.py:12-40"). */
-static void add_path(parser *ps, pd_task *t, span x)
-{
-	const char *p = x.e;
-
-	while (p > x.s && (isdigit((unsigned char)p[-1]) || p[-1] == '-'))
-		p--;
-	if (p < x.e && p > x.s + 1 && p[-1] == ':' && isdigit((unsigned char)*p))
-		x.e = p - 1;
-	x = trim(x);
-	if (x.e > x.s)
-		push_str(&t->files, &t->nfiles, dup_span(ps, x));
-}
-
-/* What a list item under "Files to modify/create:" or "**Files:**" names:
- *   - `src/a.py` — what changes          (the quoted names before the text)
- *   - Create: `a.py`, `b.py`             (a verb first: Create, Modify, Test...)
- *   - Modify: src/a.py:120-140 (the handler)
- *   - src/a.py - why
- * An unquoted name with a space in it is prose, not a file. */
-static void files_item(parser *ps, span x)
-{
-	static const char *verbs[] = {"create", "modify", "update", "test", "tests", "new",
-				      "delete", "remove", "edit", "add", "change", "rename", "move"};
-	const char *colon = memchr(x.s, ':', (size_t)(x.e - x.s));
-	size_t k;
-
-	if (colon && colon + 1 < x.e && (colon[1] == ' ' || colon[1] == '\t'))
-		for (k = 0; k < sizeof(verbs) / sizeof(*verbs); k++)
-			if ((size_t)(colon - x.s) == strlen(verbs[k]) &&
-			    strncasecmp(x.s, verbs[k], strlen(verbs[k])) == 0) {
-				x = trim((span){colon + 1, x.e});
-				break;
-			}
-	if (starts(x, "`")) {
-		const char *p = x.s;
-
-		while (p < x.e && *p == '`') {
-			const char *close = memchr(p + 1, '`', (size_t)(x.e - p - 1));
-
-			if (!close)
-				return;
-			add_path(ps, ps->task, trim((span){p + 1, close}));
-			p = close + 1;
-			while (p < x.e && (*p == ',' || *p == ' ' || *p == '\t'))
-				p++;
-		}
-		return;
-	}
-	{
-		static const char *ends[] = {" \xe2\x80\x94 ", " \xe2\x80\x93 ", " - ", " (", ": "};
-		const char *end = x.e, *p, *comma;
-		size_t e;
-
-		for (e = 0; e < sizeof(ends) / sizeof(*ends); e++) {
-			size_t n = strlen(ends[e]);
-
-			for (p = x.s; p + n <= end; p++)
-				if (memcmp(p, ends[e], n) == 0) {
-					end = p;
-					break;
-				}
-		}
-		for (p = x.s; p < end; p = comma + 1) {
-			span item;
-
-			comma = memchr(p, ',', (size_t)(end - p));
-			if (!comma)
-				comma = end;
-			item = trim((span){p, comma});
-			if (item.e > item.s && !memchr(item.s, ' ', (size_t)(item.e - item.s)) &&
-			    !memchr(item.s, '\t', (size_t)(item.e - item.s)))
-				add_path(ps, ps->task, item);
-		}
-	}
-}
-
-/* Does the text start with a task field's key ("Acceptance:", "**Run:**")? */
-static bool field_key(span x)
-{
-	if (starts(x, "**"))
-		x.s += 2;
-	return starts(x, "Files:") || starts(x, "File:") || starts(x, "Acceptance:") ||
-	       starts(x, "Run:") || ((size_t)(x.e - x.s) > 9 && strncasecmp(x.s, "files to ", 9) == 0);
-}
-
-/* A line while a files list is open: true if it belonged to the list. A
- * blank line, an item, or a deeper line (an item's continuation or
- * sub-list) belongs; anything else ends the list. */
-static bool files_line(parser *ps, span line)
-{
-	span x = trim(line), text;
-	size_t indent = (size_t)(x.s - line.s);
-
-	if (x.s == x.e)
-		return true;
-	if (list_item(line, &text) && !field_key(text)) {
-		if (ps->files_indent == SIZE_MAX)
-			ps->files_indent = indent;
-		if (indent <= ps->files_indent) {
-			files_item(ps, text);
-			return true;
-		}
-	}
-	if (ps->files_indent != SIZE_MAX && indent > ps->files_indent)
-		return true;
-	ps->in_files = false;
-	return false;
-}
-
-/* "Files to modify/create:" (also "Files to create:", any case, bold or a
- * list item): a files list follows, or its names are on the line. */
-static bool files_to_header(parser *ps, span x)
-{
-	span value;
-	const char *p;
-
-	if (x.e - x.s < 10 || strncasecmp(x.s, "files to ", 9) != 0)
-		return false;
-	for (p = x.s + 9; p < x.e && (isalpha((unsigned char)*p) || *p == '/' || *p == ' '); p++)
-		;
-	if (starts((span){p, x.e}, "**:"))
-		p += 2; /* "**Files to modify/create**:" */
-	if (p >= x.e || *p != ':' || p - x.s > 48)
-		return false;
-	value = trim((span){p + 1, x.e});
-	if (starts(value, "**"))
-		value = trim((span){value.s + 2, value.e});
-	if (value.e > value.s) {
-		add_files(ps, ps->task, value);
-	} else {
-		ps->in_files = true;
-		ps->files_indent = SIZE_MAX;
-	}
-	return true;
-}
-
-/* "Key: value", "- Key: value", "**Key:** value": a field of the task.
- * True if the line is one. */
-static bool task_field(parser *ps, span line, unsigned lineno)
-{
-	static const char *keys[] = {"Files", "File", "Acceptance", "Run"};
-	span x = trim(line), value;
-	size_t k, n;
-	bool bold;
-
-	if (x.e - x.s >= 2 && strchr("-*+", *x.s) && (x.s[1] == ' ' || x.s[1] == '\t'))
-		x = trim((span){x.s + 2, x.e});
-	bold = starts(x, "**");
-	if (bold)
-		x.s += 2;
-	if (files_to_header(ps, x))
-		return true;
-	for (k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
-		n = strlen(keys[k]);
-		if (!starts(x, keys[k]) || x.s + n >= x.e || x.s[n] != ':')
-			continue;
-		value.s = x.s + n + 1;
-		if (bold) {
-			if (!starts((span){value.s, x.e}, "**"))
-				continue;
-			value.s += 2;
-		}
-		value = trim((span){value.s, x.e});
-		break;
-	}
-	if (k == sizeof(keys) / sizeof(*keys))
-		return false;
-	if (k <= 1 && value.e == value.s) {
-		/* "**Files:**" alone: the names are the list that follows */
-		ps->in_files = true;
-		ps->files_indent = SIZE_MAX;
-	} else if (k <= 1) {
-		add_files(ps, ps->task, value);
-	} else if (k == 2) {
-		const char *old = ps->task->acceptance;
-
-		if (!old) {
-			ps->task->acceptance = dup_span(ps, value);
-		} else {
-			/* a second Acceptance: line joins the first on a new line */
-			size_t lo = strlen(old), lv = (size_t)(value.e - value.s);
-			char *joined = malloc(lo + lv + 1);
-
-			if (joined) {
-				memcpy(joined, old, lo);
-				joined[lo] = '\n';
-				memcpy(joined + lo + 1, value.s, lv);
-				ps->task->acceptance = pd_arena_strndup(ps->arena, joined, lo + lv + 1);
-				free(joined);
-			}
-		}
-	} else {
-		value = unquote(value);
-		if (value.e == value.s)
-			problem(ps, lineno, "task %s: empty Run: command", ps->task->id);
-		else
-			add_command(ps, dup_span(ps, value), lineno);
-	}
-	return true;
-}
-
-/* The first line after a header without a title, when it is not a
- * field: a plain line (not a list item, a quote or a table) is the title,
- * its bold or emphasis dropped. */
-static void title_line(parser *ps, span line)
-{
-	span x = trim(line), text;
-
-	if (x.s == x.e)
-		return; /* still waiting */
-	ps->want_title = false;
-	if (list_item(line, &text) || *x.s == '>' || *x.s == '|' || *x.s == '<')
-		return;
-	while (x.e - x.s >= 2 && ((x.s[0] == '*' && x.e[-1] == '*') || (x.s[0] == '_' && x.e[-1] == '_')))
-		x = (span){x.s + 1, x.e - 1};
-	x = trim(x);
-	if (x.e > x.s)
-		ps->task->title = dup_span(ps, x);
-}
-
 static void open_task(parser *ps, span id, span title, bool checked, unsigned level,
 		      unsigned lineno)
 {
@@ -495,7 +177,7 @@ static void open_task(parser *ps, span id, span title, bool checked, unsigned le
 	if (!tid)
 		return;
 	if (strlen(tid) > PD_TASK_ID_MAX) {
-		problem(ps, lineno, "task id \"%.20s...\" is longer than %d characters", tid,
+		pk_problem(ps, lineno, "task id \"%.20s...\" is longer than %d characters", tid,
 			PD_TASK_ID_MAX);
 		return;
 	}
@@ -608,9 +290,9 @@ static void scan_line(parser *ps, span line, unsigned lineno)
 			ps->in_fence = false;
 			if (ps->fence_is_cmd && ps->task) {
 				if (blank(ps->block, ps->block_len))
-					problem(ps, ps->fence_line, "task %s: empty code block", ps->task->id);
+					pk_problem(ps, ps->fence_line, "task %s: empty code block", ps->task->id);
 				else
-					add_command(ps, dup_span(ps, (span){ps->block, ps->block + ps->block_len}), ps->fence_line);
+					pk_add_command(ps, dup_span(ps, (span){ps->block, ps->block + ps->block_len}), ps->fence_line);
 			}
 		} else if (ps->fence_is_cmd) {
 			block_append(ps, line);
@@ -634,12 +316,12 @@ static void scan_line(parser *ps, span line, unsigned lineno)
 	}
 	if (!ps->task)
 		return;
-	if (ps->in_files && files_line(ps, line))
+	if (ps->in_files && pk_files_line(ps, line))
 		return;
-	if (task_field(ps, line, lineno))
+	if (pk_task_field(ps, line, lineno))
 		ps->want_title = false;
 	else if (ps->want_title)
-		title_line(ps, line);
+		pk_title_line(ps, line);
 }
 
 /* Split off the frontmatter; returns the offset where the body starts and
@@ -682,7 +364,7 @@ static size_t split_frontmatter(parser *ps, const char *text, size_t len, unsign
 			break;
 		p = e + 1;
 	}
-	problem(ps, 1, "frontmatter opened here is never closed (expected a line \"---\")");
+	pk_problem(ps, 1, "frontmatter opened here is never closed (expected a line \"---\")");
 	return len;
 }
 
@@ -723,7 +405,7 @@ static void drop_duplicates(parser *ps)
 			run = i; /* refs[run] is the first of its id */
 			continue;
 		}
-		problem(ps, ps->tasks[refs[i].index].line, "duplicate task id \"%s\" (first at line %u)",
+		pk_problem(ps, ps->tasks[refs[i].index].line, "duplicate task id \"%s\" (first at line %u)",
 			refs[i].id, ps->tasks[refs[run].index].line);
 		drop[refs[i].index] = 1;
 	}
@@ -816,9 +498,9 @@ static int parse_in(pd_packet **out, pd_arena *arena, const char *path, const ch
 	}
 	drop_duplicates(&ps);
 	if (ps.in_fence && ps.fence_is_cmd)
-		problem(&ps, ps.fence_line, "code block opened here is never closed");
+		pk_problem(&ps, ps.fence_line, "code block opened here is never closed");
 	if (ps.ntasks == 0 && pd_diags_total(diags) == before)
-		problem(&ps, 0, "no tasks found (expected \"### Task 1.1: ...\", "
+		pk_problem(&ps, 0, "no tasks found (expected \"### Task 1.1: ...\", "
 				"\"**Task 1.1:** ...\" or \"- [ ] Task 1.1: ...\")");
 	freeze(&ps);
 	for (i = 0; i < ps.ntasks; i++) /* left only when freezing ran out of memory */
