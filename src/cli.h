@@ -16,13 +16,13 @@
 #include "packetdeck/pktdir.h"
 
 int cli_validate(int argc, char **argv);
+int cli_adopt(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_plan(int argc, char **argv);
 int cli_packet(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_watch(int argc, char **argv);
 int cli_demo(int argc, char **argv);
-int cli_adopt(int argc, char **argv);
 
 /* Can the dashboard run? Not --json/--no-tui, stdin and stdout a terminal,
  * not CI, not TERM=dumb. */

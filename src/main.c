@@ -16,6 +16,7 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  validate PACKET_DIR   check the manifest, the graph and every packet file\n"
+	"  adopt PACKET_DIR      add the manifest fields upstream's generator leaves out\n"
 	"  plan PACKET_DIR       the execution order and what a run would do with each track\n"
 	"  status PACKET_DIR     each track's state, read from its marker and checkpoint\n"
 	"  run PACKET_DIR        execute every track in dependency order (the dashboard\n"
@@ -23,7 +24,6 @@ static const char usage[] =
 	"  watch PACKET_DIR      the dashboard over a dir that others execute (read-only)\n"
 	"  demo [DIR]            build a sample feature and run it (start here)\n"
 	"  packet PACKET_FILE    execute one track with the built-in runner\n"
-	"  adopt PACKET_DIR      add the manifest fields upstream's generator leaves out\n"
 	"\n"
 	"'packetdeck COMMAND --help' describes a command.\n"
 	"exit status: 0 ok, 1 a track failed, 2 invalid input or usage, 3 aborted,\n"
@@ -34,13 +34,13 @@ static const struct {
 	int (*fn)(int, char **);
 } commands[] = {
 	{"validate", cli_validate},
+	{"adopt", cli_adopt},
 	{"status", cli_status},
 	{"plan", cli_plan},
 	{"packet", cli_packet},
 	{"run", cli_run},
 	{"watch", cli_watch},
 	{"demo", cli_demo},
-	{"adopt", cli_adopt},
 };
 
 int main(int argc, char **argv)
