@@ -16,6 +16,7 @@
 #include "packetdeck/pktdir.h"
 
 int cli_validate(int argc, char **argv);
+int cli_adopt(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_plan(int argc, char **argv);
 int cli_packet(int argc, char **argv);

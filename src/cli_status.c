@@ -21,6 +21,8 @@ static const char help[] =
 	"  ✓ complete   ▶ running elsewhere   ✗ failed   → next to run\n"
 	"  ! corrupt completion marker, or one whose commit is not on the track's\n"
 	"    branch in its repository (never counted as complete)\n"
+	"  a marker whose status says the track is under way (\"in_progress\") is\n"
+	"    shown as not complete: (next; not complete: its marker says ...)\n"
 	"  \"Unverified: track 1, 2\": complete by markers whose commits could not be\n"
 	"    checked (no repository found for them)\n"
 	"  a blocked track names its root cause: (blocked on 3) or (blocked on 3 (failed))\n"
@@ -99,6 +101,8 @@ static void print_text(const pd_pktdir *pd, const pd_snapshot *s, const glyphs *
 			       tf->marker.problem);
 		else if (ts->state == PD_STATE_FAILED && tf->marker.state == PD_FILE_OK)
 			printf("; its completion marker is refuted by that failure");
+		else if (tf->marker.unfinished)
+			printf("; not complete: its marker says status \"%s\"", tf->marker.unfinished);
 		if (ts->state != PD_STATE_COMPLETE && tf->checkpoint.commit_problem)
 			printf("; checkpoint: %s", tf->checkpoint.commit_problem);
 		printf(")\n");
@@ -168,6 +172,12 @@ static cJSON *track_json(const pd_pktdir *pd, const pd_snapshot *s, size_t i)
 			cJSON_AddBoolToObject(f, "verified", tf->marker.state == PD_FILE_OK &&
 								     ts->state == PD_STATE_COMPLETE);
 		cJSON_AddItemToObject(o, "marker", f);
+	} else if (tf->marker.unfinished) {
+		/* a marker that says the track is not complete: not counted */
+		f = cJSON_AddObjectToObject(o, "marker");
+		cJSON_AddStringToObject(f, "state", "not_complete");
+		cJSON_AddStringToObject(f, "status", tf->marker.unfinished);
+		add_str(f, "timestamp", tf->marker.timestamp);
 	}
 	if (tf->checkpoint.state != PD_FILE_ABSENT) {
 		f = file_json(tf->checkpoint.state, tf->checkpoint.problem);

@@ -190,6 +190,9 @@ void pd_explain_failure(const pd_explain_input *in, char *msg, size_t mcap, char
 	} else if (in->refuted) {
 		add(msg, mcap, &len, "the runner exited 0 without writing a new completion marker (the "
 				     "one there was refused before; protocol violation: re-run the track)");
+	} else if (mk && mk->unfinished) {
+		add(msg, mcap, &len, "the runner exited 0 leaving a marker that says status \"%s\", "
+				     "not complete (protocol violation: re-run the track)", mk->unfinished);
 	} else {
 		add(msg, mcap, &len, "the runner exited 0 without a valid completion marker (protocol "
 				     "violation: re-run the track)");

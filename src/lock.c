@@ -61,17 +61,19 @@ const char *pd_lock_takeover_text(const pd_lockinfo *stale, const char *what, ch
 	return buf;
 }
 
-static int write_holder(int fd, const char *run_id)
+static int write_record(int fd, long pid, const char *host, const char *since,
+			const char *run_id)
 {
-	char host[256] = "", now[21], *text;
 	cJSON *o = cJSON_CreateObject();
 	ssize_t len;
+	char *text;
 	int error = 0;
 
-	gethostname(host, sizeof(host) - 1);
-	cJSON_AddNumberToObject(o, "pid", (double)getpid());
-	cJSON_AddStringToObject(o, "host", host);
-	cJSON_AddStringToObject(o, "since", pd_timestamp(now, time(NULL)));
+	cJSON_AddNumberToObject(o, "pid", (double)pid);
+	if (host)
+		cJSON_AddStringToObject(o, "host", host);
+	if (since)
+		cJSON_AddStringToObject(o, "since", since);
 	if (run_id)
 		cJSON_AddStringToObject(o, "run_id", run_id);
 	text = cJSON_PrintUnformatted(o);
@@ -83,6 +85,14 @@ static int write_holder(int fd, const char *run_id)
 		error = pd_error_errno(PD_EIO, "cannot record the lock's holder");
 	free(text);
 	return error;
+}
+
+static int write_holder(int fd, const char *run_id)
+{
+	char host[256] = "", now[21];
+
+	gethostname(host, sizeof(host) - 1);
+	return write_record(fd, (long)getpid(), host, pd_timestamp(now, time(NULL)), run_id);
 }
 
 int pd_lock_take(pd_lock **out, const char *path, const char *run_id, pd_lockinfo *holder,
@@ -135,6 +145,20 @@ void pd_lock_release(pd_lock *l)
 	/* clear the holder first: a reader never sees us named after we left */
 	if (ftruncate(l->fd, 0) != 0)
 		(void)0; /* the flock, released below, is what counts */
+	close(l->fd);
+	free(l);
+}
+
+void pd_lock_release_to(pd_lock *l, const pd_lockinfo *previous)
+{
+	if (!l)
+		return;
+	if (!previous || !previous->pid) {
+		pd_lock_release(l);
+		return;
+	}
+	if (write_record(l->fd, previous->pid, previous->host, previous->since, previous->run_id) < 0)
+		(void)0; /* then it is cleared, as by pd_lock_release */
 	close(l->fd);
 	free(l);
 }

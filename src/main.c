@@ -16,6 +16,7 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  validate PACKET_DIR   check the manifest, the graph and every packet file\n"
+	"  adopt PACKET_DIR      add the manifest fields upstream's generator leaves out\n"
 	"  plan PACKET_DIR       the execution order and what a run would do with each track\n"
 	"  status PACKET_DIR     each track's state, read from its marker and checkpoint\n"
 	"  run PACKET_DIR        execute every track in dependency order (the dashboard\n"
@@ -36,6 +37,7 @@ static const struct {
 	int (*fn)(int, char **);
 } commands[] = {
 	{"validate", cli_validate},
+	{"adopt", cli_adopt},
 	{"status", cli_status},
 	{"plan", cli_plan},
 	{"packet", cli_packet},

@@ -346,16 +346,38 @@ static void load_tracks(loader *l, const cJSON *root)
 	free(wt_base);
 }
 
+/* " (add upstream's defaults with: packetdeck adopt DIR)", DIR quoted for
+ * a shell when it needs it: the command is meant to be pasted. */
+static const char *adopt_hint(const loader *l, char *buf, size_t cap)
+{
+	const char *d = l->m->dir, *p;
+	size_t n;
+
+	n = (size_t)snprintf(buf, cap, " (add upstream's defaults with: packetdeck adopt ");
+	if (d[0] && strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+,:@%=") ==
+			    strlen(d) && d[0] != '-') {
+		n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "%s", d);
+	} else {
+		n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "'");
+		for (p = d; *p && n + 5 < cap; p++)
+			n += (size_t)snprintf(buf + n, cap - n, *p == '\'' ? "'\\''" : "%c", *p);
+		n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "'");
+	}
+	snprintf(buf + n, n < cap ? cap - n : 0, ")");
+	return buf;
+}
+
 static void load_post_merge_qa(loader *l, const cJSON *root)
 {
+	char hint[700];
 	const cJSON *qa = pd_json_get(root, "post_merge_qa"), *item;
 	jpath at = at_key(ROOT, "post_merge_qa");
 	pd_manifest *m = l->m;
 	size_t n = 0, i = 0;
 
 	if (!qa) {
-		report(l, ROOT, "missing required field \"post_merge_qa\" "
-				"(add \"post_merge_qa\": [] if there is nothing to run after the merge)");
+		report(l, ROOT, "missing required field \"post_merge_qa\"%s",
+		       adopt_hint(l, hint, sizeof(hint)));
 		return;
 	}
 	if (!cJSON_IsArray(qa)) {
@@ -391,13 +413,14 @@ static void check_version(loader *l)
 static void load_root(loader *l, const cJSON *root)
 {
 	pd_manifest *m = l->m;
+	char hint[700];
 
 	m->format_version = get_string(l, root, ROOT, "format_version", true,
 				       " (add \"format_version\": \"1.0.0\")");
 	check_version(l);
 	m->feature = get_string(l, root, ROOT, "feature", true, NULL);
 	m->merge_strategy = get_string(l, root, ROOT, "merge_strategy", true,
-				       " (add \"merge_strategy\": \"worktree-merge\", the upstream default)");
+				       adopt_hint(l, hint, sizeof(hint)));
 	load_post_merge_qa(l, root);
 
 	m->created = get_string(l, root, ROOT, "created", false, NULL);

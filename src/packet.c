@@ -2,11 +2,11 @@
  *
  * A line scanner with two states that matter: inside a code fence or not,
  * inside a task or not. It never builds a markdown tree: packets can be
- * large boot prompts and only the task skeleton is needed.
+ * large boot prompts and only the task skeleton is needed. What a task's
+ * own lines say (files, acceptance, commands) is packetfield.c's.
  */
-#include "packetdeck/packet.h"
+#include "packet_int.h"
 #include "packetdeck/fsio.h"
-#include "arena.h"
 #include "frontmatter.h"
 #include "text.h"
 
@@ -18,28 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-typedef struct span {
-	const char *s, *e; /* [s, e) */
-} span;
-
-typedef struct parser {
-	pd_packet *p;         /* in the arena */
-	pd_arena *arena;      /* where the packet and all it holds live */
-	pd_diags *diags;
-	pd_task *tasks;       /* scratch, frozen into the arena at the end */
-	size_t ntasks, cap_tasks;
-	pd_task *task;        /* the open task, or NULL */
-	unsigned task_heading; /* its heading level (0: not a heading) */
-	/* an open fence */
-	bool in_fence, fence_is_cmd;
-	char fence_char;
-	size_t fence_len, fence_indent;
-	unsigned fence_line;
-	char *block;          /* the command block being collected */
-	size_t block_len;
-} parser;
-
-static void PD_PRINTF(3, 4) problem(parser *ps, unsigned line, const char *fmt, ...)
+void pk_problem(parser *ps, unsigned line, const char *fmt, ...)
 {
 	char where[1024], msg[1024];
 	va_list ap;
@@ -52,28 +31,6 @@ static void PD_PRINTF(3, 4) problem(parser *ps, unsigned line, const char *fmt, 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pd_diags_add(ps->diags, where, "%s", msg);
-}
-
-static span trim(span x)
-{
-	while (x.s < x.e && (*x.s == ' ' || *x.s == '\t'))
-		x.s++;
-	while (x.e > x.s && (x.e[-1] == ' ' || x.e[-1] == '\t'))
-		x.e--;
-	return x;
-}
-
-static bool starts(span x, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return (size_t)(x.e - x.s) >= n && memcmp(x.s, prefix, n) == 0;
-}
-
-/* A copy of the span in the packet's arena. */
-static char *dup_span(parser *ps, span x)
-{
-	return pd_arena_strndup(ps->arena, x.s, (size_t)(x.e - x.s));
 }
 
 /* Heading level (1-6) of a line, 0 if it is not an ATX heading; *rest is
@@ -131,8 +88,12 @@ static bool task_header(span line, span *id, span *title, bool *checked, unsigne
 		if (*level < 2 || *level > 4)
 			return false;
 		after = task_word(rest, ":", id);
-		if (!after)
-			return false;
+		if (!after) {
+			/* "### Task 2.1" alone: the title is on a line of its own */
+			after = task_word(rest, "", id);
+			if (!after || after != rest.e || !isdigit((unsigned char)*id->s))
+				return false;
+		}
 		*title = trim((span){after, rest.e});
 		return true;
 	}
@@ -169,7 +130,7 @@ static bool task_header(span line, span *id, span *title, bool *checked, unsigne
 	return false;
 }
 
-static int push_str(char ***arr, size_t *n, char *s)
+int pk_push_str(char ***arr, size_t *n, char *s)
 {
 	char **a;
 
@@ -186,12 +147,12 @@ static int push_str(char ***arr, size_t *n, char *s)
 	return 0;
 }
 
-static void add_command(parser *ps, char *cmd, unsigned line)
+void pk_add_command(parser *ps, char *cmd, unsigned line)
 {
 	pd_task *t = ps->task;
 	size_t n = t->ncommands;
 
-	if (push_str(&t->commands, &t->ncommands, cmd) < 0)
+	if (pk_push_str(&t->commands, &t->ncommands, cmd) < 0)
 		return;
 	if ((n & (n - 1)) == 0) {
 		unsigned *l = realloc(t->command_lines, (n ? n * 2 : 1) * sizeof(*l));
@@ -205,89 +166,6 @@ static void add_command(parser *ps, char *cmd, unsigned line)
 	t->command_lines[n] = line;
 }
 
-/* Strip one pair of surrounding backticks: "`make test`" -> "make test". */
-static span unquote(span x)
-{
-	if (x.e - x.s >= 2 && x.s[0] == '`' && x.e[-1] == '`' &&
-	    !memchr(x.s + 1, '`', (size_t)(x.e - x.s - 2)))
-		return trim((span){x.s + 1, x.e - 1});
-	return x;
-}
-
-static void add_files(parser *ps, pd_task *t, span list)
-{
-	const char *p = list.s;
-
-	while (p <= list.e) {
-		const char *comma = memchr(p, ',', (size_t)(list.e - p));
-		span item = trim((span){p, comma ? comma : list.e});
-
-		item = unquote(item);
-		if (item.e > item.s)
-			push_str(&t->files, &t->nfiles, dup_span(ps, item));
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-}
-
-/* "Key: value", "- Key: value", "**Key:** value": a field of the task. */
-static void task_field(parser *ps, span line, unsigned lineno)
-{
-	static const char *keys[] = {"Files", "File", "Acceptance", "Run"};
-	span x = trim(line), value;
-	size_t k, n;
-	bool bold;
-
-	if (x.e - x.s >= 2 && strchr("-*+", *x.s) && (x.s[1] == ' ' || x.s[1] == '\t'))
-		x = trim((span){x.s + 2, x.e});
-	bold = starts(x, "**");
-	if (bold)
-		x.s += 2;
-	for (k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
-		n = strlen(keys[k]);
-		if (!starts(x, keys[k]) || x.s + n >= x.e || x.s[n] != ':')
-			continue;
-		value.s = x.s + n + 1;
-		if (bold) {
-			if (!starts((span){value.s, x.e}, "**"))
-				continue;
-			value.s += 2;
-		}
-		value = trim((span){value.s, x.e});
-		break;
-	}
-	if (k == sizeof(keys) / sizeof(*keys))
-		return;
-	if (k <= 1) {
-		add_files(ps, ps->task, value);
-	} else if (k == 2) {
-		const char *old = ps->task->acceptance;
-
-		if (!old) {
-			ps->task->acceptance = dup_span(ps, value);
-		} else {
-			/* a second Acceptance: line joins the first on a new line */
-			size_t lo = strlen(old), lv = (size_t)(value.e - value.s);
-			char *joined = malloc(lo + lv + 1);
-
-			if (joined) {
-				memcpy(joined, old, lo);
-				joined[lo] = '\n';
-				memcpy(joined + lo + 1, value.s, lv);
-				ps->task->acceptance = pd_arena_strndup(ps->arena, joined, lo + lv + 1);
-				free(joined);
-			}
-		}
-	} else {
-		value = unquote(value);
-		if (value.e == value.s)
-			problem(ps, lineno, "task %s: empty Run: command", ps->task->id);
-		else
-			add_command(ps, dup_span(ps, value), lineno);
-	}
-}
-
 static void open_task(parser *ps, span id, span title, bool checked, unsigned level,
 		      unsigned lineno)
 {
@@ -295,10 +173,11 @@ static void open_task(parser *ps, span id, span title, bool checked, unsigned le
 	char *tid = dup_span(ps, id);
 
 	ps->task = NULL;
+	ps->want_title = ps->in_files = false;
 	if (!tid)
 		return;
 	if (strlen(tid) > PD_TASK_ID_MAX) {
-		problem(ps, lineno, "task id \"%.20s...\" is longer than %d characters", tid,
+		pk_problem(ps, lineno, "task id \"%.20s...\" is longer than %d characters", tid,
 			PD_TASK_ID_MAX);
 		return;
 	}
@@ -319,6 +198,7 @@ static void open_task(parser *ps, span id, span title, bool checked, unsigned le
 	t->checked = checked;
 	ps->task = t;
 	ps->task_heading = level;
+	ps->want_title = t->title && !*t->title;
 }
 
 /* A fence opener: ``` or ~~~ (3 or more), with an info string. */
@@ -410,28 +290,38 @@ static void scan_line(parser *ps, span line, unsigned lineno)
 			ps->in_fence = false;
 			if (ps->fence_is_cmd && ps->task) {
 				if (blank(ps->block, ps->block_len))
-					problem(ps, ps->fence_line, "task %s: empty code block", ps->task->id);
+					pk_problem(ps, ps->fence_line, "task %s: empty code block", ps->task->id);
 				else
-					add_command(ps, dup_span(ps, (span){ps->block, ps->block + ps->block_len}), ps->fence_line);
+					pk_add_command(ps, dup_span(ps, (span){ps->block, ps->block + ps->block_len}), ps->fence_line);
 			}
 		} else if (ps->fence_is_cmd) {
 			block_append(ps, line);
 		}
 		return;
 	}
-	if (fence_open(ps, line, lineno))
+	if (fence_open(ps, line, lineno)) {
+		ps->want_title = ps->in_files = false;
 		return;
+	}
 	if (task_header(line, &id, &title, &checked, &level)) {
 		open_task(ps, id, title, checked, level, lineno);
 		return;
 	}
 	level = heading(line, &rest);
-	if (level && level <= 2) {
-		ps->task = NULL;
+	if (level) {
+		ps->want_title = ps->in_files = false;
+		if (level <= 2)
+			ps->task = NULL;
 		return;
 	}
-	if (ps->task)
-		task_field(ps, line, lineno);
+	if (!ps->task)
+		return;
+	if (ps->in_files && pk_files_line(ps, line))
+		return;
+	if (pk_task_field(ps, line, lineno))
+		ps->want_title = false;
+	else if (ps->want_title)
+		pk_title_line(ps, line);
 }
 
 /* Split off the frontmatter; returns the offset where the body starts and
@@ -474,7 +364,7 @@ static size_t split_frontmatter(parser *ps, const char *text, size_t len, unsign
 			break;
 		p = e + 1;
 	}
-	problem(ps, 1, "frontmatter opened here is never closed (expected a line \"---\")");
+	pk_problem(ps, 1, "frontmatter opened here is never closed (expected a line \"---\")");
 	return len;
 }
 
@@ -515,7 +405,7 @@ static void drop_duplicates(parser *ps)
 			run = i; /* refs[run] is the first of its id */
 			continue;
 		}
-		problem(ps, ps->tasks[refs[i].index].line, "duplicate task id \"%s\" (first at line %u)",
+		pk_problem(ps, ps->tasks[refs[i].index].line, "duplicate task id \"%s\" (first at line %u)",
 			refs[i].id, ps->tasks[refs[run].index].line);
 		drop[refs[i].index] = 1;
 	}
@@ -608,9 +498,9 @@ static int parse_in(pd_packet **out, pd_arena *arena, const char *path, const ch
 	}
 	drop_duplicates(&ps);
 	if (ps.in_fence && ps.fence_is_cmd)
-		problem(&ps, ps.fence_line, "code block opened here is never closed");
+		pk_problem(&ps, ps.fence_line, "code block opened here is never closed");
 	if (ps.ntasks == 0 && pd_diags_total(diags) == before)
-		problem(&ps, 0, "no tasks found (expected \"### Task 1.1: ...\", "
+		pk_problem(&ps, 0, "no tasks found (expected \"### Task 1.1: ...\", "
 				"\"**Task 1.1:** ...\" or \"- [ ] Task 1.1: ...\")");
 	freeze(&ps);
 	for (i = 0; i < ps.ntasks; i++) /* left only when freezing ran out of memory */

@@ -153,6 +153,15 @@ int pd_plan_make(pd_plan **out, const pd_pktdir *pd, const pd_snapshot *s, bool 
 
 		plan_track(st, pd, s, order[k], resume);
 		p->nsteps++;
+		if (st->reason && s->tracks[order[k]].files->marker.unfinished &&
+		    st->action != PD_ACTION_SKIP && st->action != PD_ACTION_HALT) {
+			/* upstream's "in_progress" marker: said, never taken as complete */
+			char *more = say("%s; not complete: its marker says status \"%s\"", st->reason,
+					 s->tracks[order[k]].files->marker.unfinished);
+
+			free(st->reason);
+			st->reason = more;
+		}
 		if (st->reason && sum->nbare && (st->action == PD_ACTION_RUN || st->action == PD_ACTION_RESUME)) {
 			/* what the built-in runner would refuse */
 			char *more = say("%s; the built-in runner has nothing to execute here (task %s has no "

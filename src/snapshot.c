@@ -60,7 +60,8 @@ static bool no_file(const pd_track_files *f)
 {
 	const pd_lockinfo *l = &f->lock;
 
-	return f->marker.state == PD_FILE_ABSENT && f->checkpoint.state == PD_FILE_ABSENT &&
+	return f->marker.state == PD_FILE_ABSENT && !f->marker.unfinished &&
+	       f->checkpoint.state == PD_FILE_ABSENT &&
 	       f->failure.state == PD_FILE_ABSENT && f->limit.state == PD_FILE_ABSENT && !l->held && !l->pid && !l->host && !l->since &&
 	       !l->run_id;
 }

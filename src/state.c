@@ -156,6 +156,22 @@ static cJSON *read_either(const char *current, const char *legacy, char **path,
 	return root;
 }
 
+/* The statuses upstream's executors write into a marker before the track
+ * is done: such a marker says "not complete", it is not corrupt. Any
+ * other status than "complete" stays a corrupt marker (a "done" or a
+ * "completed" may mean complete: a run halts on it rather than guess). */
+static bool unfinished_status(const char *status)
+{
+	static const char *const words[] = {"in_progress", "in-progress", "pending", "started",
+					    "running", "not_started", "incomplete"};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (strcmp(status, words[i]) == 0)
+			return true;
+	return false;
+}
+
 int pd_marker_read(pd_marker *out, const char *packet_dir, long track)
 {
 	char *current = pd_marker_path(packet_dir, track);
@@ -177,6 +193,18 @@ int pd_marker_read(pd_marker *out, const char *packet_dir, long track)
 			out->state = PD_FILE_OK;
 			out->commit = pd_json_strdup(root, "commit");
 			out->timestamp = pd_json_strdup(root, "timestamp");
+		} else if (has == 1 && unfinished_status(status)) {
+			/* not complete, and said so: as if absent, the file named */
+			out->state = PD_FILE_ABSENT;
+			out->unfinished = strdup(status);
+			out->timestamp = pd_json_strdup(root, "timestamp");
+			if (!out->unfinished) {
+				cJSON_Delete(root);
+				free(current);
+				free(legacy);
+				pd_marker_clear(out);
+				return pd_error_set(PD_ENOMEM, "out of memory");
+			}
 		} else if (has == 1) {
 			char why[160];
 
@@ -403,6 +431,7 @@ void pd_marker_clear(pd_marker *m)
 	free(m->commit);
 	free(m->timestamp);
 	free(m->problem);
+	free(m->unfinished);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -461,11 +490,10 @@ static void add_string_or_null(cJSON *obj, const char *key, const char *value)
 		cJSON_AddNullToObject(obj, key);
 }
 
-int pd_marker_write(const char *packet_dir, long track, const char *commit, const char *timestamp)
+static cJSON *marker_object(const char *commit, const char *timestamp)
 {
-	char now[21], *path = pd_marker_path(packet_dir, track);
 	cJSON *obj = cJSON_CreateObject();
-	int error;
+	char now[21];
 
 	if (obj) {
 		cJSON_AddStringToObject(obj, "format_version", "1.0.0");
@@ -474,7 +502,32 @@ int pd_marker_write(const char *packet_dir, long track, const char *commit, cons
 		cJSON_AddStringToObject(obj, "timestamp",
 					timestamp ? timestamp : pd_timestamp(now, time(NULL)));
 	}
-	error = write_object(path, obj, true);
+	return obj;
+}
+
+int pd_marker_write(const char *packet_dir, long track, const char *commit, const char *timestamp)
+{
+	char now[21], *path = pd_marker_path(packet_dir, track);
+	pd_marker old;
+	int error;
+
+	if (!timestamp)
+		timestamp = pd_timestamp(now, time(NULL)); /* the same in a second try */
+	error = write_object(path, marker_object(commit, timestamp), true);
+	/* A marker that says the track is not complete ("in_progress", as
+	 * upstream's executors write one while they work) is the one marker
+	 * replaced: by this track's completion. */
+	if (error == PD_EINVALID) {
+		char *why = strdup(pd_error_last()); /* reading may say something else */
+
+		if (pd_marker_read(&old, packet_dir, track) == 0 && old.unfinished && old.path &&
+		    strcmp(old.path, path) == 0)
+			error = write_object(path, marker_object(commit, timestamp), false);
+		else if (why)
+			pd_error_set(error, "%s", why);
+		pd_marker_clear(&old);
+		free(why);
+	}
 	free(path);
 	return error;
 }

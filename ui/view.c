@@ -13,9 +13,9 @@
 ui_style ui_state_style(pd_state s)
 {
 	static const ui_style map[] = {UI_COMPLETE, UI_RUNNING, UI_FAILED,
-				       UI_INTERRUPTED, UI_READY, UI_BLOCKED};
+				       UI_INTERRUPTED, UI_READY, UI_BLOCKED, UI_BLOCKED};
 
-	return map[s];
+	return (unsigned)s < sizeof(map) / sizeof(*map) ? map[s] : UI_NORMAL;
 }
 
 char *ui_duration(char buf[16], long s)
@@ -173,6 +173,9 @@ static void detail(ui_canvas *c, ui_rect r, ui_model *m, const ui_view_extra *x)
 		ui_putf(c, r, y++, r.x, -1, UI_FAILED, "marker %s: %s",
 			tf->marker.refused ? "refused" : "corrupt", why ? why + 7 : tf->marker.problem);
 	}
+	else if (tf->marker.unfinished)
+		ui_putf(c, r, y++, r.x, -1, UI_BLOCKED, "not complete: marker says status \"%s\"",
+			tf->marker.unfinished);
 	else if (st == PD_STATE_COMPLETE && tf->marker.unverified)
 		ui_put(c, r, y++, r.x, -1, UI_DIM, "marker unverified: no repository to check it in");
 	if (tf->checkpoint.state == PD_FILE_OK && tf->checkpoint.commit_problem && st != PD_STATE_COMPLETE)

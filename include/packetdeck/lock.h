@@ -31,6 +31,11 @@ int pd_lock_take(pd_lock **out, const char *path, const char *run_id, pd_lockinf
 /* Clear the content and release. NULL is a no-op. */
 void pd_lock_release(pd_lock *l);
 
+/* Release, putting back the holder `previous` (pd_lock_take's *stale):
+ * a short holder that is not a run (adopt) leaves a dead run's record for
+ * the next run, which stops what that run left behind. */
+void pd_lock_release_to(pd_lock *l, const pd_lockinfo *previous);
+
 /* Is `lock_path` held, and by whom? Opens it read-only and creates
  * nothing: read-only commands stay read-only. */
 int pd_lock_probe(pd_lockinfo *out, const char *lock_path);

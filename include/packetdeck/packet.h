@@ -10,10 +10,14 @@
  *     **Task 1.1:** Create user model       (bold, also inside a list item)
  *     ### Task 1.1: Create user model        (a heading of level 2, 3 or 4)
  *     - [ ] Task 1.1: Create user model      (a checklist item, [x] too)
- * A task runs to the next task or the next heading of level 1 or 2. Inside
- * it, lines (optionally list items, optionally with the key in bold) give
- * `Files: a, b`, `Acceptance: text` and `Run: command`; fenced code blocks
- * tagged sh or bash are commands too, in document order.
+ * A heading "### Task 2.1" without a title takes the next line of plain
+ * text as its title. A task runs to the next task or the next heading of
+ * level 1 or 2. Inside it, lines (optionally list items, optionally with
+ * the key in bold) give `Files: a, b`, `Acceptance: text` and `Run:
+ * command`; fenced code blocks tagged sh or bash are commands too, in
+ * document order. A line `Files to modify/create:` (any "Files to ...:")
+ * or a `**Files:**` with nothing after it starts a list whose items name
+ * the files: "- `a.py` — why", "- Create: `a.py`", "- Modify: a.py:12-40".
  *
  * Problems go to `diags` as "PATH:LINE"; parsing continues to report them
  * all. Nothing here runs anything.

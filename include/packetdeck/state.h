@@ -3,13 +3,16 @@
  * Readers never trust a file: each is read bounded (PD_STATE_MAX_BYTES),
  * must be a regular file and strict JSON of the right shape, and anything
  * else comes back as PD_FILE_CORRUPT with the reason, never as valid. A
- * completion marker counts only with "status": "complete". Upstream's
+ * completion marker counts only with "status": "complete"; one whose
+ * status says the track is still under way ("in_progress", "pending",
+ * "started", "running", ...) is read as absent, its status kept in
+ * `unfinished` (not complete, not corrupt). Upstream's
  * older names are read too (.track-{id}-complete.json,
  * checkpoints/track-{id}-checkpoint.json); the current names win.
  *
  * Writers use pd_write_atomic. A completion marker is never replaced: the
  * write fails if one exists (markers are one-way; the seed forbids editing
- * them). Nothing here deletes a marker or a checkpoint.
+ * them), unless the one there says the track is not complete. Nothing here deletes a marker or a checkpoint.
  *
  * Locks are lock.h's.
  */
@@ -40,6 +43,8 @@ typedef struct pd_marker {
 	struct timespec mtime;
 	bool unverified;  /* OK, but no repository was found to check its commit in */
 	bool refused;     /* CORRUPT because verify.h found no such commit on the branch */
+	char *unfinished; /* ABSENT, but `path` is a marker saying the track is not
+			   * complete: its status ("in_progress"); NULL otherwise */
 } pd_marker;
 
 typedef struct pd_checkpoint {

@@ -43,9 +43,9 @@ printf '{"format_version":"1.0.0","track":3,"last_completed_task":"3.1","commit"
 pd status "$D"; expect_out "→ Track 3: tests (next, interrupted after task 3.1)"
 
 t_begin "a corrupt marker is reported, never counted"
-seed_dir; printf '{"status": "in_progress"}\n' >"$D/track-2.completion.json"
+seed_dir; printf '{"status": "done"}\n' >"$D/track-2.completion.json"
 pd status "$D"; expect_rc 0
-expect_out "! Track 2: frontend (next; corrupt completion marker: $D/track-2.completion.json: \"status\" is \"in_progress\", not \"complete\")"
+expect_out "! Track 2: frontend (next; corrupt completion marker: $D/track-2.completion.json: \"status\" is \"done\", not \"complete\")"
 expect_out "Completed: 1/4"
 
 t_begin "legacy marker names count"

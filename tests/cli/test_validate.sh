@@ -19,7 +19,7 @@ pd validate "$D"; expect_rc 2; expect_err "$D/manifest.json: missing required fi
 
 t_begin "missing merge_strategy says what to add"
 pd validate "$FIX/upstream/no-merge-strategy"; expect_rc 2
-expect_err "$FIX/upstream/no-merge-strategy/manifest.json: missing required field \"merge_strategy\" (add \"merge_strategy\": \"worktree-merge\", the upstream default)"
+expect_err "$FIX/upstream/no-merge-strategy/manifest.json: missing required field \"merge_strategy\" (add upstream's defaults with: packetdeck adopt $FIX/upstream/no-merge-strategy)"
 expect_err_lines 1
 
 t_begin "missing track field is located"

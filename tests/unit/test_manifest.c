@@ -81,8 +81,13 @@ static void missing_merge_strategy_says_what_to_add(void **state)
 				      "\"tracks\":[" TRACK(1, "") "],\"post_merge_qa\":[]}");
 	t_write(dir, "track-1.md", "### Task 1.1: x\n");
 	expect_problem("/manifest.json",
-		       "missing required field \"merge_strategy\" (add \"merge_strategy\": "
-		       "\"worktree-merge\", the upstream default)");
+		       "missing required field \"merge_strategy\" (add upstream's defaults with: "
+		       "packetdeck adopt /");
+	t_write(dir, "manifest.json", "{\"format_version\":\"1.0.0\",\"feature\":\"f\","
+				      "\"tracks\":[" TRACK(1, "") "],\"merge_strategy\":\"m\"}");
+	expect_problem("/manifest.json",
+		       "missing required field \"post_merge_qa\" (add upstream's defaults with: "
+		       "packetdeck adopt /");
 }
 
 static void missing_top_level_fields_are_each_reported(void **state)

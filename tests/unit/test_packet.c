@@ -308,6 +308,122 @@ static void unknown_frontmatter_keys_are_ignored(void **state)
 	done(&r);
 }
 
+static void files_to_modify_create_lists_as_the_first_generator_writes(void **state)
+{
+	parsed r;
+
+	(void)state;
+	r = parse("## Tasks\n\n### Task 1.1\n\nCreate the user model\n\nFiles to modify/create:\n"
+		  "- `src/models/user.py` — the model\n- `tests/test_user.py` - its tests\n"
+		  "  - a sub-point, not a file\n\n- src/db.py (modify)\n"
+		  "Acceptance: emails are unique\n\n"
+		  "### Task 1.2:\n**Password hashing**\n**Files to Modify/Create:**\n"
+		  "1. Modify: `src/auth/hash.py`, `src/auth/__init__.py`\n"
+		  "2. Add initial helpers: salt, pepper\n- Acceptance: not a file\n"
+		  "\n### Task 1.3\nFiles to create: a.py, `b.py`\n");
+	assert_int_equal(r.error, 0);
+	assert_int_equal(r.p->ntasks, 3);
+	assert_string_equal(r.p->tasks[0].title, "Create the user model");
+	assert_int_equal(r.p->tasks[0].nfiles, 3);
+	assert_string_equal(r.p->tasks[0].files[0], "src/models/user.py");
+	assert_string_equal(r.p->tasks[0].files[1], "tests/test_user.py");
+	assert_string_equal(r.p->tasks[0].files[2], "src/db.py");
+	assert_string_equal(r.p->tasks[0].acceptance, "emails are unique");
+	assert_string_equal(r.p->tasks[1].title, "Password hashing");
+	assert_int_equal(r.p->tasks[1].nfiles, 2);
+	assert_string_equal(r.p->tasks[1].files[0], "src/auth/hash.py");
+	assert_string_equal(r.p->tasks[1].files[1], "src/auth/__init__.py");
+	assert_string_equal(r.p->tasks[1].acceptance, "not a file");
+	assert_string_equal(r.p->tasks[2].title, "");
+	assert_int_equal(r.p->tasks[2].nfiles, 2);
+	assert_string_equal(r.p->tasks[2].files[1], "b.py");
+	done(&r);
+}
+
+static void bold_files_then_a_list_as_plans_write_it(void **state)
+{
+	parsed r;
+
+	(void)state;
+	r = parse("### Task 2.1: Payment intent\n\n**Files:**\n\n- Create: `billing/intent.py`\n"
+		  "- Modify: `billing/api.py:120-145`\n- Test: `tests/test_intent.py`\n\n"
+		  "**Step 1: Write the failing test**\n- `not/a/file.py` stays out\n"
+		  "### Task 2.2: Webhook\n- Files:\n  - `hooks.py`\n");
+	assert_int_equal(r.error, 0);
+	assert_int_equal(r.p->tasks[0].nfiles, 3);
+	assert_string_equal(r.p->tasks[0].files[0], "billing/intent.py");
+	assert_string_equal(r.p->tasks[0].files[1], "billing/api.py");
+	assert_string_equal(r.p->tasks[0].files[2], "tests/test_intent.py");
+	assert_int_equal(r.p->tasks[1].nfiles, 1);
+	assert_string_equal(r.p->tasks[1].files[0], "hooks.py");
+	done(&r);
+}
+
+static void a_title_on_the_line_after_its_header(void **state)
+{
+	parsed r;
+
+	(void)state;
+	r = parse("### Task 2.1\n\nLogin form\n\n#### Task 2.2\n- [ ] step one\n"
+		  "### Task 2.3\n**Files:** a.py\nnot the title: a field came first\n"
+		  "### Task list\nnot a task: the id has no digit\n");
+	assert_int_equal(r.error, 0);
+	assert_int_equal(r.p->ntasks, 3);
+	assert_string_equal(r.p->tasks[0].id, "2.1");
+	assert_string_equal(r.p->tasks[0].title, "Login form");
+	assert_string_equal(r.p->tasks[1].title, "");
+	assert_string_equal(r.p->tasks[2].title, "");
+	assert_string_equal(r.p->tasks[2].files[0], "a.py");
+	done(&r);
+}
+
+/* The fixtures in upstream's shapes (tests/fixtures/upstream), as read
+ * from their files. */
+static parsed load_fixture(const char *name)
+{
+	parsed r = {NULL, PD_DIAGS_INIT, 0};
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/upstream/%s", FIXTURES_DIR, name);
+	r.error = pd_packet_load(&r.p, path, name, &r.d);
+	assert_int_equal(r.error, 0);
+	return r;
+}
+
+static void upstream_fixtures_give_titles_and_files(void **state)
+{
+	parsed r;
+
+	(void)state;
+	r = load_fixture("gen1/track-1-delivery.md");
+	assert_int_equal(r.p->ntasks, 2);
+	assert_string_equal(r.p->tasks[0].title, "Notification model");
+	assert_int_equal(r.p->tasks[0].nfiles, 2);
+	assert_string_equal(r.p->tasks[0].files[0], "src/notify/model.py");
+	assert_string_equal(r.p->tasks[0].files[1], "tests/notify/test_model.py");
+	assert_string_equal(r.p->tasks[0].acceptance,
+			    "a notification has a recipient, a channel and a read flag");
+	assert_string_equal(r.p->tasks[1].title, "Delivery queue");
+	assert_int_equal(r.p->tasks[1].nfiles, 2);
+	assert_string_equal(r.p->tasks[1].files[1], "src/notify/__init__.py");
+	done(&r);
+	r = load_fixture("gen1/track-2-settings.md");
+	assert_int_equal(r.p->ntasks, 2);
+	assert_string_equal(r.p->tasks[1].title, "Save preferences");
+	assert_int_equal(r.p->tasks[1].nfiles, 2);
+	assert_string_equal(r.p->tasks[1].files[1], "tests/ui/test_settings.ts");
+	done(&r);
+	r = load_fixture("plan-files/track-1.md");
+	assert_int_equal(r.p->ntasks, 2);
+	assert_int_equal(r.p->tasks[0].nfiles, 3);
+	assert_string_equal(r.p->tasks[0].files[0], "exports/csv_writer.py");
+	assert_string_equal(r.p->tasks[0].files[1], "exports/__init__.py");
+	assert_string_equal(r.p->tasks[0].files[2], "tests/exports/test_csv_writer.py");
+	assert_int_equal(r.p->tasks[1].nfiles, 2);
+	assert_string_equal(r.p->tasks[1].files[1], "tests/exports/test_api.py");
+	done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +444,10 @@ int main(void)
 		cmocka_unit_test(deep_frontmatter_is_refused_quickly),
 		cmocka_unit_test(oversized_frontmatter_is_refused),
 		cmocka_unit_test(bad_bytes_are_located),
+		cmocka_unit_test(files_to_modify_create_lists_as_the_first_generator_writes),
+		cmocka_unit_test(bold_files_then_a_list_as_plans_write_it),
+		cmocka_unit_test(a_title_on_the_line_after_its_header),
+		cmocka_unit_test(upstream_fixtures_give_titles_and_files),
 		cmocka_unit_test(unknown_frontmatter_keys_are_ignored),
 	};
 

@@ -51,8 +51,12 @@ static void absent_marker_is_absent(void **state)
 static void marker_without_complete_status_is_corrupt(void **state)
 {
 	(void)state;
-	t_write(dir, "track-1.completion.json", "{\"status\":\"in_progress\"}");
-	expect_marker(PD_FILE_CORRUPT, "\"status\" is \"in_progress\", not \"complete\"");
+	t_write(dir, "track-1.completion.json", "{\"status\":\"done\"}");
+	expect_marker(PD_FILE_CORRUPT, "\"status\" is \"done\", not \"complete\"");
+	t_write(dir, "track-1.completion.json", "{\"status\":\"completed\"}");
+	expect_marker(PD_FILE_CORRUPT, "\"status\" is \"completed\", not \"complete\"");
+	t_write(dir, "track-1.completion.json", "{\"status\":1}");
+	expect_marker(PD_FILE_CORRUPT, "no \"status\": \"complete\"");
 	t_write(dir, "track-1.completion.json", "{\"commit\":\"abc\"}");
 	expect_marker(PD_FILE_CORRUPT, "no \"status\": \"complete\"");
 	t_write(dir, "track-1.completion.json", "{\"status\":\"complete\"");
@@ -408,6 +412,60 @@ static void limit_record_round_trips(void **state)
 	assert_int_equal(pd_state_file_track(".packetdeck/track-7.limit.json"), 7);
 }
 
+static void an_in_progress_marker_says_not_complete(void **state)
+{
+	static const char *const said[] = {"in_progress", "in-progress", "pending", "started", "running"};
+	pd_marker m;
+	char *current;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(said) / sizeof(*said); i++) {
+		char text[200];
+
+		snprintf(text, sizeof(text), "{\"format_version\":\"1.0.0\",\"status\":\"%s\","
+			 "\"timestamp\":\"2026-01-05T12:00:00Z\"}", said[i]);
+		t_write(dir, "track-1.completion.json", text);
+		assert_int_equal(pd_marker_read(&m, dir, 1), 0);
+		assert_int_equal(m.state, PD_FILE_ABSENT); /* not complete, not corrupt */
+		assert_null(m.problem);
+		assert_non_null(m.path);
+		assert_string_equal(m.unfinished, said[i]);
+		assert_string_equal(m.timestamp, "2026-01-05T12:00:00Z");
+		pd_marker_clear(&m);
+	}
+	/* the legacy name too */
+	current = t_path(dir, "track-1.completion.json");
+	unlink(current);
+	free(current);
+	t_write(dir, ".track-1-complete.json", "{\"status\":\"in_progress\"}");
+	assert_int_equal(pd_marker_read(&m, dir, 1), 0);
+	assert_int_equal(m.state, PD_FILE_ABSENT);
+	assert_string_equal(m.unfinished, "in_progress");
+	pd_marker_clear(&m);
+}
+
+static void only_an_unfinished_marker_is_replaced(void **state)
+{
+	pd_marker m;
+
+	(void)state;
+	t_write(dir, "track-1.completion.json", "{\"status\":\"in_progress\"}");
+	assert_int_equal(pd_marker_write(dir, 1, "abc", NULL), 0);
+	assert_int_equal(pd_marker_read(&m, dir, 1), 0);
+	assert_int_equal(m.state, PD_FILE_OK);
+	assert_string_equal(m.commit, "abc");
+	assert_null(m.unfinished);
+	pd_marker_clear(&m);
+	/* a corrupt one stays, and the message says why */
+	t_write(dir, "track-2.completion.json", "{\"status\":\"done\"}");
+	assert_int_equal(pd_marker_write(dir, 2, "abc", NULL), PD_EINVALID);
+	assert_non_null(strstr(pd_error_last(), "exists"));
+	assert_int_equal(pd_marker_read(&m, dir, 2), 0);
+	assert_int_equal(m.state, PD_FILE_CORRUPT);
+	pd_marker_clear(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +483,8 @@ int main(void)
 		T(writers_produce_the_seed_formats),
 		T(checkpoint_text_is_the_file_line_and_parses_back),
 		T(a_marker_is_never_replaced),
+		T(an_in_progress_marker_says_not_complete),
+		T(only_an_unfinished_marker_is_replaced),
 		T(failure_record_round_trips),
 		T(lock_probe_sees_a_live_holder_only),
 		T(limit_record_round_trips),
