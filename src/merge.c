@@ -158,7 +158,9 @@ static bool verify_all(pd_merge *mg)
 		} else {
 			pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_INCOMPLETE);
 
-			if (mk.state == PD_FILE_ABSENT)
+			if (mk.state == PD_FILE_ABSENT && mk.unfinished)
+				snprintf(why, sizeof(why), "status: %s", mk.unfinished);
+			else if (mk.state == PD_FILE_ABSENT)
 				snprintf(why, sizeof(why), "no completion marker");
 			else if (mk.state == PD_FILE_CORRUPT)
 				snprintf(why, sizeof(why), "%s", mk.problem ? mk.problem : "marker refused");

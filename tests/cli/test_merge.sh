@@ -117,13 +117,15 @@ PY
 t_begin "an incomplete track: each listed, nothing made, exit 3"
 world incomplete 0 '[]'
 rm "$D/track-4.completion.json"
+printf '{"track_id": 3, "status": "in_progress"}' >"$D/track-3.completion.json"
 printf '{"status": "complete", "commit": "%s", "timestamp": "2026-01-01T00:00:00Z"}' \
   0123456789012345678901234567890123456789 >"$D/track-2.completion.json"
 before=$(snap)
 merge "$D"; expect_rc 3
 expect_out "✗ Track 4 (no completion marker)"
+expect_out "✗ Track 3 (status: in_progress)"
 grep -q "^✗ Track 2 (.*0123456" "$T_TMP/out" || t_fail "track 2's refused marker not said"
-expect_err "packetdeck merge: 2 of 4 tracks are not complete"
+expect_err "packetdeck merge: 3 of 4 tracks are not complete"
 [ "$before" = "$(snap)" ] || t_fail "something changed"
 [ ! -e "$D/.packetdeck/merge.json" ] || t_fail "merge.json written"
 
