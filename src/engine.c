@@ -129,6 +129,10 @@ int pd_engine_new(pd_engine **out, const pd_pktdir *pd, const pd_engine_options 
 	e->o = o ? *o : defaults;
 	e->journal_fd = e->log_fd = e->pidfd = e->out_fd = e->out_w = -1;
 	e->order = pd_dag_order(pd->dag, &e->norder);
+	if (!(e->known_complete = calloc(pd->manifest->ntracks + 1, sizeof(*e->known_complete)))) {
+		free(e);
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	}
 	e->preset = pd_preset_find(e->o.runner);
 	e->runner = e->preset && e->preset->builtin ? &pd_engine_builtin : &pd_engine_process;
 	e->st = ST_NEXT;
@@ -295,8 +299,9 @@ const char *pd_engine_handoff_path(const pd_engine *e)
 	return e->handoff_path ? e->handoff_path : "";
 }
 
-/* Is the current track still blocked? Fills blocked_ids. */
-static bool still_blocked(pd_engine *e)
+/* Is the current track still blocked? Fills blocked_ids. `fresh`: its
+ * marker was read just now (by pd_engine_advance), not while waiting. */
+static bool still_blocked(pd_engine *e, bool fresh)
 {
 	const pd_track *t = cur_track(e);
 	pd_lockinfo li;
@@ -308,10 +313,13 @@ static bool still_blocked(pd_engine *e)
 	free(e->blocked_ids);
 	e->blocked_ids = NULL;
 	e->nblocked = 0;
-	/* completed meanwhile (by whoever held it): not blocked, it is skipped */
-	if (pd_track_verified(e->pd->verifier, e->pd->manifest, t, &m, &done) < 0)
-		done = false;
-	pd_marker_clear(&m);
+	done = false;
+	if (!fresh) {
+		/* completed meanwhile (by whoever held it): not blocked, it is skipped */
+		if (pd_track_verified(e->pd->verifier, e->pd->manifest, t, &m, &done) < 0)
+			done = false;
+		pd_marker_clear(&m);
+	}
 	if (done) {
 		free(lock);
 		return false;
@@ -325,7 +333,7 @@ static bool still_blocked(pd_engine *e)
 		return true;
 	}
 	free(lock);
-	pd_gate_missing(&e->blocked_ids, &e->nblocked, e->pd, e->cur);
+	pd_gate_missing_known(&e->blocked_ids, &e->nblocked, e->pd, e->cur, e->known_complete);
 	return e->nblocked > 0;
 }
 
@@ -353,6 +361,7 @@ void pd_engine_advance(pd_engine *e)
 		if (complete) {
 			pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_SKIPPED);
 
+			e->known_complete[e->cur] = true;
 			ev.track = t->id;
 			ev.reason = "complete";
 			ev.commit = m.commit;
@@ -374,7 +383,7 @@ void pd_engine_advance(pd_engine *e)
 			return;
 		}
 		pd_marker_clear(&m);
-		if (still_blocked(e)) {
+		if (still_blocked(e, true)) {
 			pd_event ev = PD_EVENT_INIT(PD_EV_BLOCKED);
 
 			ev.track = t->id;
@@ -440,7 +449,7 @@ void pd_engine_wait_tick(pd_engine *e, bool changed)
 
 	if (!changed && now < e->next_poll && now < e->wait_deadline)
 		return;
-	if (!still_blocked(e)) {
+	if (!still_blocked(e, false)) {
 		e->st = ST_NEXT;
 		pd_engine_advance(e);
 		return;
@@ -541,6 +550,7 @@ void pd_engine_free(pd_engine *e)
 	pd_agent_stream_free(e->stream);
 	free(e->agent_buf);
 	free(e->blocked_ids);
+	free(e->known_complete);
 	free(e->state_dir);
 	free(e->handoff_path);
 	free(e);

@@ -36,6 +36,8 @@ struct pd_engine {
 	const size_t *order;
 	size_t norder, k, cur;       /* position in the order; the current track's index */
 	size_t completed;            /* tracks with a valid marker */
+	bool *known_complete;        /* by index: seen complete in this run (markers are
+				      * one-way): the dependency gate reads them no more */
 	pd_lock *run_lock, *track_lock;
 	const engine_runner *runner;  /* how tracks are run */
 	pd_child *child;              /* a runner process (agent, template) */

@@ -407,6 +407,7 @@ void pd_engine_completed(pd_engine *e, const pd_marker *m)
 	pd_event ev = PD_EVENT_INIT(PD_EV_TRACK_COMPLETED);
 
 	e->completed++;
+	e->known_complete[e->cur] = true;
 	ev.track = cur_track(e)->id;
 	ev.commit = m->commit;
 	pd_engine_emit(e, &ev);

@@ -13,6 +13,11 @@
 
 int pd_gate_missing(long **ids, size_t *n, const pd_pktdir *pd, size_t index)
 {
+	return pd_gate_missing_known(ids, n, pd, index, NULL);
+}
+
+int pd_gate_missing_known(long **ids, size_t *n, const pd_pktdir *pd, size_t index, const bool *known)
+{
 	size_t nd, j;
 	const size_t *deps = pd_dag_deps(pd->dag, index, &nd);
 
@@ -23,7 +28,11 @@ int pd_gate_missing(long **ids, size_t *n, const pd_pktdir *pd, size_t index)
 		long id = t->id;
 		pd_marker m;
 		bool ok;
-		int error = pd_track_verified(pd->verifier, pd->manifest, t, &m, &ok);
+		int error;
+
+		if (known && known[deps[j]])
+			continue;
+		error = pd_track_verified(pd->verifier, pd->manifest, t, &m, &ok);
 
 		pd_marker_clear(&m);
 		if (error < 0)

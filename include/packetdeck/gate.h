@@ -13,12 +13,17 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
 #include "packetdeck/event.h"
 #include "packetdeck/pktdir.h"
 
 /* The ids of the dependencies of track `index` without a valid marker:
  * *ids is malloc'd (NULL when none). */
 int pd_gate_missing(long **ids, size_t *n, const pd_pktdir *pd, size_t index);
+/* The same, taking the tracks whose `known[i]` is true as complete without
+ * reading their files (known may be NULL). */
+int pd_gate_missing_known(long **ids, size_t *n, const pd_pktdir *pd, size_t index, const bool *known);
 
 typedef struct pd_gate_options {
 	unsigned poll_s;      /* recheck interval (30) */
