@@ -218,7 +218,8 @@ static cJSON *track_json(const pd_pktdir *pd, const pd_snapshot *s, size_t i)
 }
 
 /* The merge's state (merge.json), after the tracks. */
-static void print_merge(const pd_pktdir *pd)
+/* `busy`: the run lock is held (a merge running now, or a run). */
+static void print_merge(const pd_pktdir *pd, bool busy)
 {
 	const pd_manifest *m = pd->manifest;
 	pd_merge_state ms;
@@ -251,8 +252,13 @@ static void print_merge(const pd_pktdir *pd)
 		printf("Merge: completed: %s in %s\n", ms.branch, ms.worktree);
 		break;
 	default:
-		printf("Merge: %s (%zu/%zu tracks merged) into %s, stopped: packetdeck merge --continue %s\n",
-		       pd_merge_phase_name(ms.phase), ms.merged, m->ntracks, ms.branch, m->dir);
+		if (busy)
+			printf("Merge: %s (%zu/%zu tracks merged) into %s, in progress\n",
+			       pd_merge_phase_name(ms.phase), ms.merged, m->ntracks, ms.branch);
+		else
+			printf("Merge: %s (%zu/%zu tracks merged) into %s, stopped: packetdeck merge "
+			       "--continue %s\n", pd_merge_phase_name(ms.phase), ms.merged, m->ntracks,
+			       ms.branch, m->dir);
 		break;
 	}
 	pd_merge_state_clear(&ms);
@@ -343,7 +349,7 @@ int cli_status(int argc, char **argv)
 		status = print_json(pd, s);
 	else {
 		print_text(pd, s, use_ascii ? &ascii : &unicode);
-		print_merge(pd);
+		print_merge(pd, s->run.held);
 	}
 	pd_snapshot_free(s);
 	pd_pktdir_free(pd);
