@@ -98,6 +98,26 @@ static const pd_track *track_at(const pd_merge *mg, size_t k)
 	return &mg->m->tracks[mg->order[k]];
 }
 
+/* A track's merge commit message: "Merge track N (name)". */
+static void merge_message(char *buf, size_t cap, long id, const pd_track *t)
+{
+	snprintf(buf, cap, "Merge track %ld (%s)", id, t ? t->name : "?");
+}
+
+/* The merge of track `id` (t, when known) stopped at `files`. */
+static void say_conflict(pd_merge *mg, long id, const pd_track *t, char **files, size_t nfiles)
+{
+	pd_event ev = PD_EVENT_INIT(PD_EV_MERGE_CONFLICT);
+
+	ev.track = id;
+	ev.name = t ? t->name : NULL;
+	ev.branch = mg->s.branch;
+	ev.path = mg->s.worktree;
+	ev.files = (const char *const *)files;
+	ev.nfiles = nfiles;
+	pd_merge_emit(mg, &ev);
+}
+
 char *pd_merge_branch_name(const char *feature)
 {
 	char *b;
@@ -272,24 +292,13 @@ static bool resume(pd_merge *mg)
 	if (pd_mg_merging(mg->g, &merging, their) < 0 || pd_mg_dirty(mg->g, &dirty) < 0)
 		return pd_merge_fail(mg);
 	if (mg->s.phase == PD_MERGE_CONFLICT && merging) {
-		const pd_track *t = NULL;
-		size_t i;
+		long i = pd_dag_find(mg->pd->dag, mg->s.track);
+		const pd_track *t = i >= 0 ? &mg->m->tracks[i] : NULL;
 
-		for (i = 0; i < mg->m->ntracks; i++)
-			if (mg->m->tracks[i].id == mg->s.track)
-				t = &mg->m->tracks[i];
 		if (pd_mg_conflicts(mg->g, &files, &nfiles) < 0)
 			return pd_merge_fail(mg);
 		if (nfiles) {
-			pd_event ev = PD_EVENT_INIT(PD_EV_MERGE_CONFLICT);
-
-			ev.track = mg->s.track;
-			ev.name = t ? t->name : NULL;
-			ev.files = (const char *const *)files;
-			ev.nfiles = nfiles;
-			ev.path = mg->s.worktree;
-			ev.branch = mg->s.branch;
-			pd_merge_emit(mg, &ev);
+			say_conflict(mg, mg->s.track, t, files, nfiles);
 			pd_merge_files_free(files, nfiles);
 			return pd_merge_finish(mg, PD_MERGED_STOPPED,
 				      "%zu file%s still conflicted in %s: resolve and `git add` them, then: "
@@ -299,7 +308,7 @@ static bool resume(pd_merge *mg)
 		{
 			char msg[512];
 
-			snprintf(msg, sizeof(msg), "Merge track %ld (%s)", mg->s.track, t ? t->name : "?");
+			merge_message(msg, sizeof(msg), mg->s.track, t);
 			if (pd_mg_commit_merge(mg->g, msg, mg->resolution) < 0 || pd_sync_fs(mg->s.worktree) < 0)
 				return pd_merge_fail(mg);
 			mg->merged_now++;
@@ -420,7 +429,6 @@ static bool step_merge(pd_merge *mg)
 		}
 		if (missing)
 			return stop_manual(mg, missing);
-		mg->nmerged = mg->norder;
 		mg->k = mg->norder;
 		return false;
 	}
@@ -430,27 +438,19 @@ static bool step_merge(pd_merge *mg)
 	if (!tip[0])
 		return pd_merge_finish(mg, PD_MERGED_ERROR, "track %ld: branch %s is not in the repository at %s",
 			      t->id, t->branch, mg->root);
-	snprintf(msg, sizeof(msg), "Merge track %ld (%s)", t->id, t->name);
+	merge_message(msg, sizeof(msg), t->id, t);
 	mg->s.track = t->id;
 	if (pd_merge_save(mg, mg->s.phase) < 0)
 		return pd_merge_fail(mg);
 	if (pd_mg_merge(mg->g, t->branch, msg, &out, commit, &files, &nfiles) < 0)
 		return pd_merge_fail(mg);
 	if (out == PD_MG_CONFLICT) {
-		pd_event ev = PD_EVENT_INIT(PD_EV_MERGE_CONFLICT);
-
 		mg->s.files = files;
 		mg->s.nfiles = nfiles;
 		if (pd_merge_save(mg, PD_MERGE_CONFLICT) < 0)
 			return pd_merge_fail(mg);
 		pd_merge_log(mg, "track %ld (%s): conflict in %zu file(s)", t->id, t->name, nfiles);
-		ev.track = t->id;
-		ev.name = t->name;
-		ev.branch = mg->s.branch;
-		ev.path = mg->s.worktree;
-		ev.files = (const char *const *)files;
-		ev.nfiles = nfiles;
-		pd_merge_emit(mg, &ev);
+		say_conflict(mg, t->id, t, files, nfiles);
 		return pd_merge_finish(mg, PD_MERGED_STOPPED,
 			      "track %ld (%s) conflicts in %zu file%s: resolve them in %s, then: packetdeck "
 			      "merge --continue %s (or --abort)",
@@ -465,7 +465,6 @@ static bool step_merge(pd_merge *mg)
 	}
 	mg->s.track = -1;
 	mg->s.merged = ++mg->k;
-	mg->nmerged++;
 	if (pd_merge_save(mg, mg->s.phase) < 0)
 		return pd_merge_fail(mg);
 	{
@@ -624,7 +623,7 @@ int pd_merge_new(pd_merge **out, const pd_pktdir *pd, const pd_merge_options *o)
 	if (!(mg->root = pd_manifest_root(mg->m)) ||
 	    asprintf(&mg->state_dir, "%s/" PD_STATE_DIR, mg->m->dir) < 0 ||
 	    !(mg->marks = calloc(mg->m->ntracks + 1, sizeof(*mg->marks))) ||
-	    !(lock_path = pd_path_join(mg->state_dir ? mg->state_dir : "", "run.lock"))) {
+	    !(lock_path = pd_path_join(mg->state_dir, "run.lock"))) {
 		pd_error_set(PD_ENOMEM, "out of memory");
 		goto fail;
 	}

@@ -31,7 +31,7 @@ struct pd_merge {
 	pd_merge_state s;
 	pd_mg *g;
 	const size_t *order;
-	size_t norder, k, merged_now, nmerged;
+	size_t norder, k, merged_now;
 	char (*marks)[41];       /* each track's marker commit, by index */
 	long resolved;           /* the track whose resolution --continue committed, or -1 */
 	char resolution[41];

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "merge_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bool completed(pd_merge *mg)
@@ -19,10 +20,26 @@ static bool completed(pd_merge *mg)
 	ev.branch = mg->s.branch;
 	ev.path = mg->s.worktree;
 	ev.commit = head;
-	ev.completed = mg->nmerged;
+	ev.completed = mg->k; /* every track is in by now */
 	ev.total = mg->norder;
 	pd_merge_emit(mg, &ev);
 	return pd_merge_finish(mg, PD_MERGED_OK, NULL);
+}
+
+/* Gate `entry` failed (could not start, or said so): the gates stop, with
+ * `said` as the merge's last word (NULL: `why`). */
+static bool gate_failed(pd_merge *mg, const char *entry, const char *why, const char *said, int code)
+{
+	pd_event ev = PD_EVENT_INIT(PD_EV_QA_FAILED);
+
+	ev.gate = entry;
+	ev.message = why;
+	ev.exit_status = code;
+	pd_merge_emit(mg, &ev);
+	pd_merge_log(mg, "gate %s failed: %.200s", entry, why);
+	if (pd_merge_save(mg, PD_MERGE_QA_FAILED) < 0)
+		return pd_merge_fail(mg);
+	return pd_merge_finish(mg, PD_MERGED_QA_FAILED, "%s", said ? said : why);
 }
 
 bool pd_merge_step_gate(pd_merge *mg)
@@ -61,16 +78,11 @@ bool pd_merge_step_gate(pd_merge *mg)
 			      .self_exe = mg->o.self_exe, .log_fd = mg->log_fd,
 			      .on_event = mg->o.on_event, .ctx = mg->o.ctx};
 	if (pd_gate_start(&mg->run, &spec) < 0) {
-		pd_event f = PD_EVENT_INIT(PD_EV_QA_FAILED);
+		char why[600], said[700];
 
-		f.gate = entry;
-		f.message = pd_error_last();
-		f.exit_status = 127;
-		pd_merge_emit(mg, &f);
-		pd_merge_log(mg, "gate %s could not start: %s", entry, pd_error_last());
-		if (pd_merge_save(mg, PD_MERGE_QA_FAILED) < 0)
-			return pd_merge_fail(mg);
-		return pd_merge_finish(mg, PD_MERGED_QA_FAILED, "gate %s: %s", entry, pd_error_last());
+		snprintf(why, sizeof(why), "%s", pd_error_last());
+		snprintf(said, sizeof(said), "gate %s: %s", entry, why);
+		return gate_failed(mg, entry, why, said, 127);
 	}
 	mg->st = ST_GATE_RUN;
 	return false;
@@ -95,20 +107,9 @@ bool pd_merge_step_gate_run(pd_merge *mg)
 		mg->st = ST_GATE;
 		return false;
 	}
-	{
-		pd_event ev = PD_EVENT_INIT(PD_EV_QA_FAILED);
-
-		ev.gate = entry;
-		ev.message = why ? why : "failed";
-		ev.exit_status = code;
-		pd_merge_emit(mg, &ev);
-		pd_merge_log(mg, "gate %s failed: %.200s", entry, why ? why : "");
-		if (pd_merge_save(mg, PD_MERGE_QA_FAILED) < 0)
-			return pd_merge_fail(mg);
-		pd_merge_finish(mg, PD_MERGED_QA_FAILED, "%s", why ? why : "failed");
-		pd_gate_free(mg->run);
-		mg->run = NULL;
-		return true;
-	}
+	gate_failed(mg, entry, why ? why : "failed", NULL, code);
+	pd_gate_free(mg->run);
+	mg->run = NULL;
+	return true;
 }
 

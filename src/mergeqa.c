@@ -12,6 +12,7 @@
 #include "packetdeck/agentstream.h"
 #include "packetdeck/error.h"
 #include "packetdeck/runner.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,8 +32,8 @@ struct pd_gate_run {
 	pd_child *child;
 	pd_agent_stream *stream; /* skills: the agent's output read as its stream */
 	char line[LINE_MAX_BYTES];
-	size_t len;
-	bool cut, eof, exited;
+	pd_lines lines;          /* the output, the line being received */
+	bool eof, exited;
 	int wstatus;
 	char tail[TAIL_LINES][TAIL_BYTES];
 	size_t ntail, tail_at;
@@ -113,20 +114,21 @@ static int find_verdict(const char *text, char *why, size_t cap)
 	return -1;
 }
 
-static void take_line(pd_gate_run *g)
+static void take_line(void *ctx, const char *line, size_t len, bool cut)
 {
+	pd_gate_run *g = ctx;
 	char clean[LINE_MAX_BYTES];
 
 	if (g->spec.log_fd >= 0) {
 		/* the log keeps the bytes as they came */
-		if (write(g->spec.log_fd, g->line, g->len) < 0 || write(g->spec.log_fd, "\n", 1) < 0)
+		if (write(g->spec.log_fd, line, len) < 0 || write(g->spec.log_fd, "\n", 1) < 0)
 			errno = 0; /* a log that cannot be written loses lines, not the gate */
 	}
 	clean[0] = '\0';
 	if (g->stream) {
 		pd_agent_activity act;
 
-		if (pd_agent_stream_feed(g->stream, g->line, g->len, g->cut, time(NULL), &act) < 0)
+		if (pd_agent_stream_feed(g->stream, line, len, cut, time(NULL), &act) < 0)
 			act.structured = false;
 		if (act.structured) {
 			if (act.kind != PD_ACT_NONE)
@@ -136,27 +138,25 @@ static void take_line(pd_gate_run *g)
 			char why[TAIL_BYTES];
 			int v;
 
-			pd_agent_text_clean(clean, sizeof(clean), g->line, g->len, PD_TEXT_ONE_LINE);
+			pd_agent_text_clean(clean, sizeof(clean), line, len, PD_TEXT_ONE_LINE);
 			if ((v = find_verdict(clean, why, sizeof(why))) >= 0) {
 				g->verdict = v;
 				snprintf(g->verdict_why, sizeof(g->verdict_why), "%s", why);
 			}
 		}
 	} else {
-		pd_agent_text_clean(clean, sizeof(clean), g->line, g->len, PD_TEXT_ONE_LINE);
+		pd_agent_text_clean(clean, sizeof(clean), line, len, PD_TEXT_ONE_LINE);
 	}
 	if (clean[0] || !g->stream) {
 		emit_output(g, clean);
 		keep_tail(g, clean);
 	}
-	g->len = 0;
-	g->cut = false;
 }
 
 static void read_output(pd_gate_run *g)
 {
 	char buf[8192];
-	ssize_t n, i;
+	ssize_t n;
 	int fd = pd_child_output_fd(g->child);
 
 	if (g->eof || fd < 0) {
@@ -176,18 +176,10 @@ static void read_output(pd_gate_run *g)
 			g->eof = true;
 			break;
 		}
-		for (i = 0; i < n; i++) {
-			if (buf[i] == '\n') {
-				take_line(g);
-			} else if (g->len < sizeof(g->line)) {
-				g->line[g->len++] = buf[i];
-			} else {
-				g->cut = true;
-			}
-		}
+		pd_lines_feed(&g->lines, buf, (size_t)n, take_line, g);
 	}
-	if (g->eof && (g->len || g->cut))
-		take_line(g);
+	if (g->eof && (g->lines.len || g->lines.cut)) /* a last line without its newline */
+		take_line(g, g->lines.buf, g->lines.len, g->lines.cut);
 }
 
 static int gate_argv(const pd_gate_spec *s, char ***argv)
@@ -195,11 +187,8 @@ static int gate_argv(const pd_gate_spec *s, char ***argv)
 	char *prompt;
 	int error;
 
-	if (s->kind == PD_GATE_PYTEST) {
-		pd_template_var none[1];
-
-		return pd_template_expand(argv, "pytest --verbose", none, 0);
-	}
+	if (s->kind == PD_GATE_PYTEST)
+		return pd_template_expand(argv, "pytest --verbose", NULL, 0);
 	if (s->kind == PD_GATE_SHELL) {
 		pd_template_var vars[] = {{"entry", s->entry}};
 
@@ -240,6 +229,7 @@ int pd_gate_start(pd_gate_run **out, const pd_gate_spec *spec)
 	if (!(g = calloc(1, sizeof(*g))))
 		return pd_error_set(PD_ENOMEM, "out of memory");
 	g->spec = *spec;
+	g->lines = (pd_lines)PD_LINES_INIT(g->line);
 	g->verdict = -1;
 	if (spec->kind == PD_GATE_SKILL &&
 	    (error = pd_agent_stream_new(&g->stream, spec->preset ? spec->preset->stream : PD_AGENT_AUTO)) < 0)
@@ -287,9 +277,8 @@ void pd_gate_stop(pd_gate_run *g, unsigned grace_ms)
 	g->eof = true;
 }
 
-bool pd_gate_passed(const pd_gate_run *g, const char **message, int *exit_status)
+bool pd_gate_passed(pd_gate_run *g, const char **message, int *exit_status)
 {
-	pd_gate_run *m = (pd_gate_run *)g;
 	int code = g->wstatus >= 0 && WIFEXITED(g->wstatus) ? WEXITSTATUS(g->wstatus) : -1;
 	int verdict = g->verdict;
 	char why[TAIL_BYTES + 64], *text = NULL;
@@ -304,7 +293,7 @@ bool pd_gate_passed(const pd_gate_run *g, const char **message, int *exit_status
 
 		if (s->result_text && (v = find_verdict(s->result_text, r, sizeof(r))) >= 0) {
 			verdict = v;
-			snprintf(m->verdict_why, sizeof(m->verdict_why), "%s", r);
+			snprintf(g->verdict_why, sizeof(g->verdict_why), "%s", r);
 		}
 	}
 	if (code == 0 && (!g->stream || verdict == 1))
@@ -324,8 +313,8 @@ bool pd_gate_passed(const pd_gate_run *g, const char **message, int *exit_status
 			len += (size_t)snprintf(text + len, cap - len, "\n%s", g->tail[k]);
 		}
 	}
-	free(m->message);
-	m->message = text;
+	free(g->message);
+	g->message = text;
 	*message = text;
 	return false;
 }

@@ -42,7 +42,7 @@ bool pd_gate_step(pd_gate_run *g);
 void pd_gate_stop(pd_gate_run *g, unsigned grace_ms);
 /* After it finished: passed? and, when not, why plus its last lines
  * (valid until pd_gate_free); its exit status (-1 when killed). */
-bool pd_gate_passed(const pd_gate_run *g, const char **message, int *exit_status);
+bool pd_gate_passed(pd_gate_run *g, const char **message, int *exit_status);
 void pd_gate_free(pd_gate_run *g);
 
 /* The prompt for a skill gate (malloc'd; NULL when out of memory). */

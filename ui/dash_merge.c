@@ -319,12 +319,14 @@ void dash_merge_start(dash *d, pd_merge_action action)
 
 int dash_merge_pollfd(const dash *d, bool *now)
 {
+	int fd;
+
 	*now = false;
 	if (!d->merge || !d->merge->running)
 		return -1;
-	if (pd_merge_pollfd(d->merge->mg) < 0)
-		*now = true;
-	return pd_merge_pollfd(d->merge->mg);
+	fd = pd_merge_pollfd(d->merge->mg);
+	*now = fd < 0;
+	return fd;
 }
 
 bool dash_merge_running(const dash *d)
