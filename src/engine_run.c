@@ -43,22 +43,21 @@ static int runner_argv(pd_engine *e, const pd_worktree_info *w, const pd_checkpo
 									     : NULL)))
 		return pd_error_set(PD_ENOMEM, "out of memory");
 	{
-		pd_template_var vars[] = {
-			{"packet", t->packet_path},
-			{"packet_dir", e->pd->manifest->dir_real},
-			{"track", id},
-			{"worktree", t->worktree_path},
-			{"branch", t->branch},
-			{"resume", pd_engine_resuming(e) ? "--resume" : ""},
-			{"prompt", prompt ? prompt : ""},
-			{"git_dir", w->git_dir ? w->git_dir : t->worktree_path},
-			{"git_common_dir", w->common_dir ? w->common_dir : t->worktree_path},
-			{"self", e->o.self_exe ? e->o.self_exe : "packetdeck"},
+		pd_runner_vars v = {
+			.packet = t->packet_path,
+			.packet_dir = e->pd->manifest->dir_real,
+			.track = id,
+			.worktree = t->worktree_path,
+			.branch = t->branch,
+			.resume = pd_engine_resuming(e) ? "--resume" : "",
+			.prompt = prompt,
+			.git_dir = w->git_dir ? w->git_dir : t->worktree_path,
+			.git_common_dir = w->common_dir ? w->common_dir : t->worktree_path,
+			.self = e->o.self_exe ? e->o.self_exe : "packetdeck",
 		};
 
 		snprintf(id, sizeof(id), "%ld", t->id);
-		error = pd_template_expand(argv, e->preset ? e->preset->template : e->o.runner, vars,
-					   sizeof(vars) / sizeof(*vars));
+		error = pd_runner_argv(argv, e->o.runner, &v);
 	}
 	free(prompt);
 	return error;

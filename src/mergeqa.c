@@ -197,21 +197,12 @@ static int gate_argv(const pd_gate_spec *s, char ***argv)
 	if (!(prompt = pd_gate_prompt(s->entry, s->feature, s->branch, s->worktree)))
 		return pd_error_set(PD_ENOMEM, "out of memory");
 	{
-		pd_template_var vars[] = {
-			{"packet", ""},
-			{"packet_dir", s->packet_dir},
-			{"track", ""},
-			{"worktree", s->worktree},
-			{"branch", s->branch},
-			{"resume", ""},
-			{"prompt", prompt},
-			{"git_dir", s->worktree},
-			{"git_common_dir", s->worktree},
-			{"self", s->self_exe ? s->self_exe : "packetdeck"},
-		};
+		pd_runner_vars v = {.packet_dir = s->packet_dir, .worktree = s->worktree,
+				    .branch = s->branch, .prompt = prompt, .git_dir = s->worktree,
+				    .git_common_dir = s->worktree,
+				    .self = s->self_exe ? s->self_exe : "packetdeck"};
 
-		error = pd_template_expand(argv, s->preset ? s->preset->template : s->runner, vars,
-					   sizeof(vars) / sizeof(*vars));
+		error = pd_runner_argv(argv, s->runner, &v);
 	}
 	free(prompt);
 	return error;

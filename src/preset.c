@@ -91,6 +91,27 @@ static bool on_path(const char *program)
 	return false;
 }
 
+int pd_runner_argv(char ***argv, const char *runner, const pd_runner_vars *v)
+{
+	const pd_preset *p = pd_preset_find(runner);
+#define V(x) ((x) ? (x) : "")
+	pd_template_var vars[] = {
+		{"packet", V(v->packet)},
+		{"packet_dir", V(v->packet_dir)},
+		{"track", V(v->track)},
+		{"worktree", V(v->worktree)},
+		{"branch", V(v->branch)},
+		{"resume", V(v->resume)},
+		{"prompt", V(v->prompt)},
+		{"git_dir", V(v->git_dir)},
+		{"git_common_dir", V(v->git_common_dir)},
+		{"self", V(v->self)},
+	};
+#undef V
+
+	return pd_template_expand(argv, p ? p->template : runner, vars, sizeof(vars) / sizeof(*vars));
+}
+
 int pd_preset_check(const char *runner)
 {
 	const pd_preset *p = pd_preset_find(runner);
@@ -104,12 +125,9 @@ int pd_preset_check(const char *runner)
 		program = p->program;
 	} else {
 		/* a template: its first word, placeholders empty (they are values) */
-		static const pd_template_var none[] = {
-			{"packet", ""}, {"packet_dir", ""}, {"track", ""}, {"worktree", ""},
-			{"branch", ""}, {"resume", ""}, {"prompt", ""}, {"git_common_dir", ""},
-			{"git_dir", ""}, {"self", "/proc/self/exe"}};
+		pd_runner_vars none = {.self = "/proc/self/exe"};
 
-		if ((error = pd_template_expand(&argv, runner, none, sizeof(none) / sizeof(*none))) < 0)
+		if ((error = pd_runner_argv(&argv, runner, &none)) < 0)
 			return error;
 		program = argv[0];
 	}

@@ -37,6 +37,17 @@ typedef struct pd_preset {
  * user's: an agent whose output is read as PD_AGENT_AUTO). */
 const pd_preset *pd_preset_find(const char *name);
 
+/* What a runner's template may name, a field each ({packet} is `packet`);
+ * NULL is an empty value. */
+typedef struct pd_runner_vars {
+	const char *packet, *packet_dir, *track, *worktree, *branch, *resume, *prompt;
+	const char *git_dir, *git_common_dir, *self;
+} pd_runner_vars;
+
+/* The argv of `runner` (a preset's name, or a template) with `v` put in
+ * (pd_template_expand). */
+int pd_runner_argv(char ***argv, const char *runner, const pd_runner_vars *v);
+
 /* The i-th preset, in the order --help lists them; NULL past the end. */
 const pd_preset *pd_preset_at(size_t i);
 
