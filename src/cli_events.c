@@ -1,5 +1,5 @@
-/* cli_events.c - events as the headless front end shows them: a plain line
- * each, or one JSON object a line with --json. */
+/* cli_events.c - events as the headless front end shows them (run, packet
+ * and merge): a plain line each, or one JSON object a line with --json. */
 #include "cli.h"
 #include "packetdeck/activity.h"
 
@@ -17,6 +17,8 @@ static void print_ids(const pd_event *e)
 
 void cli_print_event(const pd_event *e, bool json)
 {
+	size_t i;
+
 	if (json) {
 		char *line = pd_event_json(e);
 
@@ -81,6 +83,52 @@ void cli_print_event(const pd_event *e, bool json)
 			printf("%s\n", line);
 		break;
 	}
+	case PD_EV_MERGE_STARTED:
+		printf("Merge of %s: %zu tracks into %s (strategy %s)\n", e->feature, e->total, e->branch,
+		       e->strategy);
+		printf("  worktree: %s\n", e->path);
+		break;
+	case PD_EV_TRACK_PLANNED:
+		printf("  track %ld (%s): %s at %.12s\n", e->track, e->name, e->branch,
+		       e->commit && *e->commit ? e->commit : "(no commit)");
+		break;
+	case PD_EV_TRACK_INCOMPLETE:
+		printf("%s Track %ld (%s)\n", cli_events_ascii ? "x" : "\u2717", e->track, e->reason);
+		break;
+	case PD_EV_TRACK_MERGED:
+		if (e->reason)
+			printf("Track %ld (%s): %s\n", e->track, e->name, e->reason);
+		else
+			printf("Merged track %ld (%s): %.12s\n", e->track, e->name, e->commit);
+		break;
+	case PD_EV_MERGE_CONFLICT:
+		printf("Conflict merging track %ld%s%s%s: %zu file%s\n", e->track, e->name ? " (" : "",
+		       e->name ? e->name : "", e->name ? ")" : "", e->nfiles, e->nfiles == 1 ? "" : "s");
+		for (i = 0; i < e->nfiles; i++)
+			printf("  both changed: %s\n", e->files[i]);
+		break;
+	case PD_EV_QA_STARTED:
+		printf("QA gate %s (%zu/%zu): started\n", e->gate, e->completed + 1, e->total);
+		break;
+	case PD_EV_QA_OUTPUT:
+		printf("  %s\n", e->message);
+		break;
+	case PD_EV_QA_PASSED:
+		printf("QA gate %s: passed\n", e->gate);
+		break;
+	case PD_EV_QA_SKIPPED:
+		printf("QA gate %s: skipped (%s)\n", e->gate, e->reason);
+		break;
+	case PD_EV_QA_FAILED:
+		printf("QA gate %s: failed\n", e->gate);
+		break;
+	case PD_EV_MERGE_COMPLETED:
+		printf("Merged %zu tracks into %s at %.12s (worktree %s)\n", e->completed, e->branch,
+		       e->commit, e->path);
+		break;
+	case PD_EV_MERGE_ABORTED:
+		printf("Merge aborted: %s: %s\n", e->branch, e->reason);
+		break;
 	default:
 		break; /* failures and the end are said by the command itself */
 	}

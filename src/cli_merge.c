@@ -50,64 +50,7 @@ static const char help[] =
 
 static void print_event(void *ctx, const pd_event *e)
 {
-	bool json = *(bool *)ctx;
-	size_t i;
-
-	if (json || e->type < PD_EV_MERGE_STARTED) {
-		cli_print_event(e, json);
-		return;
-	}
-	switch (e->type) {
-	case PD_EV_MERGE_STARTED:
-		printf("Merge of %s: %zu tracks into %s (strategy %s)\n", e->feature, e->total, e->branch,
-		       e->strategy);
-		printf("  worktree: %s\n", e->path);
-		break;
-	case PD_EV_TRACK_PLANNED:
-		printf("  track %ld (%s): %s at %.12s\n", e->track, e->name, e->branch,
-		       e->commit && *e->commit ? e->commit : "(no commit)");
-		break;
-	case PD_EV_TRACK_INCOMPLETE:
-		printf("%s Track %ld (%s)\n", cli_events_ascii ? "x" : "\u2717", e->track, e->reason);
-		break;
-	case PD_EV_TRACK_MERGED:
-		if (e->reason)
-			printf("Track %ld (%s): %s\n", e->track, e->name, e->reason);
-		else
-			printf("Merged track %ld (%s): %.12s\n", e->track, e->name, e->commit);
-		break;
-	case PD_EV_MERGE_CONFLICT:
-		printf("Conflict merging track %ld%s%s%s: %zu file%s\n", e->track, e->name ? " (" : "",
-		       e->name ? e->name : "", e->name ? ")" : "", e->nfiles, e->nfiles == 1 ? "" : "s");
-		for (i = 0; i < e->nfiles; i++)
-			printf("  both changed: %s\n", e->files[i]);
-		break;
-	case PD_EV_QA_STARTED:
-		printf("QA gate %s (%zu/%zu): started\n", e->gate, e->completed + 1, e->total);
-		break;
-	case PD_EV_QA_OUTPUT:
-		printf("  %s\n", e->message);
-		break;
-	case PD_EV_QA_PASSED:
-		printf("QA gate %s: passed\n", e->gate);
-		break;
-	case PD_EV_QA_SKIPPED:
-		printf("QA gate %s: skipped (%s)\n", e->gate, e->reason);
-		break;
-	case PD_EV_QA_FAILED:
-		printf("QA gate %s: failed\n", e->gate);
-		break;
-	case PD_EV_MERGE_COMPLETED:
-		printf("Merged %zu tracks into %s at %.12s (worktree %s)\n", e->completed, e->branch,
-		       e->commit, e->path);
-		break;
-	case PD_EV_MERGE_ABORTED:
-		printf("Merge aborted: %s: %s\n", e->branch, e->reason);
-		break;
-	default:
-		break;
-	}
-	fflush(stdout);
+	cli_print_event(e, *(bool *)ctx);
 }
 
 int cli_merge(int argc, char **argv)
