@@ -92,8 +92,8 @@ int cli_merge(int argc, char **argv)
 	mo.grace_ms = 5000;
 	mo.on_event = print_event;
 	mo.ctx = &json;
-	if ((stop_fd = cli_catch_signals()) < 0 || pd_merge_new(&mg, pd, &mo) < 0) {
-		bool locked = strstr(pd_error_last(), " is held by ") != NULL;
+	if ((stop_fd = cli_catch_signals()) < 0 || (status = pd_merge_new(&mg, pd, &mo)) < 0) {
+		bool locked = stop_fd >= 0 && status == PD_ELOCKED;
 
 		fprintf(stderr, "packetdeck merge: %s%s\n", locked ? "a run or another merge holds this packet dir: " : "",
 			pd_error_last());

@@ -348,8 +348,8 @@ int cli_run(int argc, char **argv)
 		pd_pktdir_free(pd);
 		return PD_EXIT_USAGE;
 	}
-	if (pd_engine_start(e) < 0) {
-		bool locked = strstr(pd_error_last(), " is held by ") != NULL;
+	if ((status = pd_engine_start(e)) < 0) {
+		bool locked = status == PD_ELOCKED;
 
 		fprintf(stderr, "packetdeck run: %s%s\n", locked ? "another run is executing this packet dir: " : "",
 			pd_error_last());

@@ -96,6 +96,8 @@ void dash_fresh(dash *d)
 
 int dash_engine_start(dash *d, bool resume, long restart_track)
 {
+	int error;
+
 	pd_engine_free(d->e);
 	d->e = NULL;
 	d->done_seen = false;
@@ -106,8 +108,8 @@ int dash_engine_start(dash *d, bool resume, long restart_track)
 	d->eo.on_event = on_event;
 	d->eo.on_output = on_output;
 	d->eo.ctx = d;
-	if (pd_engine_new(&d->e, d->pd, &d->eo) < 0 || pd_engine_start(d->e) < 0) {
-		d->status = strstr(pd_error_last(), " is held by ") ? PD_EXIT_LOCKED : PD_EXIT_USAGE;
+	if ((error = pd_engine_new(&d->e, d->pd, &d->eo)) < 0 || (error = pd_engine_start(d->e)) < 0) {
+		d->status = error == PD_ELOCKED ? PD_EXIT_LOCKED : PD_EXIT_USAGE;
 		pd_engine_free(d->e);
 		d->e = NULL;
 		return -1;

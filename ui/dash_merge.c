@@ -286,6 +286,7 @@ void dash_merge_start(dash *d, pd_merge_action action)
 {
 	pd_merge_options mo = {0};
 	dash_merge *dm;
+	int error;
 
 	if (d->merge && d->merge->running)
 		return;
@@ -305,10 +306,10 @@ void dash_merge_start(dash *d, pd_merge_action action)
 	mo.grace_ms = d->o.engine.grace_ms;
 	mo.on_event = on_merge_event;
 	mo.ctx = d;
-	if (pd_merge_new(&dm->mg, d->pd, &mo) < 0) {
+	if ((error = pd_merge_new(&dm->mg, d->pd, &mo)) < 0) {
 		dm->problem = strdup(pd_error_last());
 		dm->outcome = PD_MERGED_REFUSED;
-		d->status = strstr(pd_error_last(), " is held by ") ? PD_EXIT_LOCKED : PD_EXIT_USAGE;
+		d->status = error == PD_ELOCKED ? PD_EXIT_LOCKED : PD_EXIT_USAGE;
 	} else {
 		dm->running = true;
 		d->m.phase = action == PD_MERGE_ABORT ? "aborting the merge" : "merging";
