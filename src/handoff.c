@@ -6,6 +6,7 @@
 #include "packetdeck/pathutil.h"
 #include "packetdeck/state.h"
 #include "packetdeck/verify.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,18 +16,10 @@
 /* A shell word for the continue command: quoted when it needs to be. */
 static void shell_word(FILE *f, const char *s)
 {
-	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,") ==
-		       strlen(s)) {
-		fputs(s, f);
-		return;
-	}
-	fputc('\'', f);
-	for (; *s; s++)
-		if (*s == '\'')
-			fputs("'\\''", f);
-		else
-			fputc(*s, f);
-	fputc('\'', f);
+	char *w = pd_shell_word(s);
+
+	fputs(w ? w : s, f);
+	free(w);
 }
 
 int pd_engine_write_handoff(pd_engine *e)

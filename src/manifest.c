@@ -10,6 +10,7 @@
 #include "arena.h"
 #include "dirset.h"
 #include "json.h"
+#include "text.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -350,20 +351,10 @@ static void load_tracks(loader *l, const cJSON *root)
  * a shell when it needs it: the command is meant to be pasted. */
 static const char *adopt_hint(const loader *l, char *buf, size_t cap)
 {
-	const char *d = l->m->dir, *p;
-	size_t n;
+	char *w = pd_shell_word(l->m->dir);
 
-	n = (size_t)snprintf(buf, cap, " (add upstream's defaults with: packetdeck adopt ");
-	if (d[0] && strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+,:@%=") ==
-			    strlen(d) && d[0] != '-') {
-		n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "%s", d);
-	} else {
-		n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "'");
-		for (p = d; *p && n + 5 < cap; p++)
-			n += (size_t)snprintf(buf + n, cap - n, *p == '\'' ? "'\\''" : "%c", *p);
-		n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "'");
-	}
-	snprintf(buf + n, n < cap ? cap - n : 0, ")");
+	snprintf(buf, cap, " (add upstream's defaults with: packetdeck adopt %s)", w ? w : l->m->dir);
+	free(w);
 	return buf;
 }
 

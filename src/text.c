@@ -8,6 +8,7 @@
 #include "text.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t pd_utf8_seq_len(const unsigned char *p, const unsigned char *end)
@@ -123,4 +124,28 @@ void pd_lines_feed(pd_lines *l, const char *data, size_t n, pd_line_fn fn, void 
 		l->cut = false;
 		data = nl + 1;
 	}
+}
+
+char *pd_shell_word(const char *s)
+{
+	size_t n = strlen(s), i, k = 0;
+	char *w;
+
+	if (n && s[0] != '-' &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,") == n)
+		return strdup(s);
+	if (!(w = malloc(4 * n + 3)))
+		return NULL;
+	w[k++] = '\'';
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\'') {
+			memcpy(w + k, "'\\''", 4);
+			k += 4;
+		} else {
+			w[k++] = s[i];
+		}
+	}
+	w[k++] = '\'';
+	w[k] = '\0';
+	return w;
 }

@@ -40,4 +40,9 @@ typedef void (*pd_line_fn)(void *ctx, const char *line, size_t len, bool cut);
 /* Feed n bytes: `fn` is called for each line they complete. */
 void pd_lines_feed(pd_lines *l, const char *data, size_t n, pd_line_fn fn, void *ctx);
 
+/* `s` as one shell word, for a command to paste: as it is when it is made
+ * of safe characters only (and does not start with '-'), else in single
+ * quotes. Malloc'd; NULL when out of memory. */
+char *pd_shell_word(const char *s);
+
 #endif
