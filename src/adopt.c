@@ -107,29 +107,6 @@ int pd_adopt_prepare(pd_adopt *a, const char *packet_dir)
 	return 0;
 }
 
-/* .packetdeck/run.lock, so that no run starts while the manifest changes
- * and none is running now. */
-static int take_run_lock(pd_adopt *a, const char *packet_dir, pd_lock **lock,
-			 pd_lockinfo *stale)
-{
-	char *state_dir = pd_path_join(packet_dir, PD_STATE_DIR), *path = NULL;
-	struct stat st;
-	int error = 0;
-
-	if (!state_dir || !(path = pd_path_join(state_dir, "run.lock"))) {
-		error = pd_error_set(PD_ENOMEM, "out of memory");
-	} else if (lstat(state_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		error = pd_error_set(PD_EINVALID, "%s: is not a directory", state_dir);
-	} else if (mkdir(state_dir, 0755) != 0 && errno != EEXIST) {
-		error = pd_error_errno(PD_EIO, "%s: cannot create", state_dir);
-	} else {
-		error = pd_lock_take(lock, path, NULL, &a->holder, stale);
-	}
-	free(state_dir);
-	free(path);
-	return error;
-}
-
 /* Keep the original bytes beside the manifest, once. */
 static int keep_original(pd_adopt *a, mode_t mode)
 {
@@ -163,7 +140,8 @@ int pd_adopt_write(pd_adopt *a, const char *packet_dir)
 
 	if (!a->text)
 		return 0;
-	if ((error = take_run_lock(a, packet_dir, &lock, &stale)) < 0)
+	/* the run lock: no run starts while the manifest changes, none runs now */
+	if ((error = pd_run_lock_take(&lock, packet_dir, NULL, &a->holder, &stale)) < 0)
 		return error;
 	/* what was shown is what is written: the manifest must be as read */
 	error = pd_read_file(&now, &len, a->manifest_path, PD_MANIFEST_MAX_BYTES);

@@ -178,16 +178,10 @@ static void stop_leftovers(pd_engine *e, const char *run_id, unsigned grace_ms)
 int pd_engine_start(pd_engine *e)
 {
 	pd_lockinfo stale;
-	char *lock_path;
 	size_t i;
 	int error;
 
-	if (mkdir(e->state_dir, 0755) != 0 && errno != EEXIST)
-		return pd_error_errno(PD_EIO, "%s: cannot create", e->state_dir);
-	if (!(lock_path = pd_path_join(e->state_dir, "run.lock")))
-		return pd_error_set(PD_ENOMEM, "out of memory");
-	error = pd_lock_take(&e->run_lock, lock_path, e->run_id, NULL, &stale);
-	free(lock_path);
+	error = pd_run_lock_take(&e->run_lock, e->pd->manifest->dir, e->run_id, NULL, &stale);
 	if (error < 0 || (error = pd_write_lock_home(e->state_dir)) < 0)
 		return error;
 	e->journal_fd = open_append(e, "events.jsonl", -1);

@@ -3,6 +3,7 @@
 #include "packetdeck/lock.h"
 #include "packetdeck/error.h"
 #include "packetdeck/fsio.h"
+#include "packetdeck/pathutil.h"
 #include "packetdeck/state.h"
 #include "json.h"
 
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,6 +138,31 @@ int pd_lock_take(pd_lock **out, const char *path, const char *run_id, pd_lockinf
 	l->fd = fd;
 	*out = l;
 	return 0;
+}
+
+int pd_run_lock_take(pd_lock **out, const char *packet_dir, const char *run_id,
+		     pd_lockinfo *holder, pd_lockinfo *stale)
+{
+	char *dir = pd_path_join(packet_dir, PD_STATE_DIR), *path = NULL;
+	struct stat st;
+	int error;
+
+	*out = NULL;
+	if (holder)
+		memset(holder, 0, sizeof(*holder));
+	if (stale)
+		memset(stale, 0, sizeof(*stale));
+	if (!dir || !(path = pd_path_join(dir, "run.lock")))
+		error = pd_error_set(PD_ENOMEM, "out of memory");
+	else if (lstat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		error = pd_error_set(PD_EINVALID, "%s: is not a directory", dir);
+	else if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		error = pd_error_errno(PD_EIO, "%s: cannot create", dir);
+	else
+		error = pd_lock_take(out, path, run_id, holder, stale);
+	free(dir);
+	free(path);
+	return error;
 }
 
 void pd_lock_release(pd_lock *l)

@@ -598,7 +598,7 @@ int pd_merge_new(pd_merge **out, const pd_pktdir *pd, const pd_merge_options *o)
 {
 	pd_merge *mg;
 	pd_lockinfo holder, stale;
-	char *lock_path = NULL, id[40];
+	char id[40];
 	int error;
 
 	*out = NULL;
@@ -622,17 +622,12 @@ int pd_merge_new(pd_merge **out, const pd_pktdir *pd, const pd_merge_options *o)
 	error = PD_ENOMEM;
 	if (!(mg->root = pd_manifest_root(mg->m)) ||
 	    asprintf(&mg->state_dir, "%s/" PD_STATE_DIR, mg->m->dir) < 0 ||
-	    !(mg->marks = calloc(mg->m->ntracks + 1, sizeof(*mg->marks))) ||
-	    !(lock_path = pd_path_join(mg->state_dir, "run.lock"))) {
+	    !(mg->marks = calloc(mg->m->ntracks + 1, sizeof(*mg->marks)))) {
 		pd_error_set(PD_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (mkdir(mg->state_dir, 0755) != 0 && errno != EEXIST) {
-		error = pd_error_errno(PD_EIO, "%s: cannot create", mg->state_dir);
-		goto fail;
-	}
 	snprintf(id, sizeof(id), "merge-%ld", (long)getpid());
-	if ((error = pd_lock_take(&mg->lock, lock_path, id, &holder, &stale)) < 0)
+	if ((error = pd_run_lock_take(&mg->lock, mg->m->dir, id, &holder, &stale)) < 0)
 		goto fail;
 	if ((error = pd_merge_state_read(&mg->s, mg->m->dir)) < 0)
 		goto fail;
@@ -657,7 +652,6 @@ int pd_merge_new(pd_merge **out, const pd_pktdir *pd, const pd_merge_options *o)
 	pd_merge_log(mg, "packetdeck merge %s of %s",
 	      o->action == PD_MERGE_START ? "started" : o->action == PD_MERGE_CONTINUE ? "continued" : "abort",
 	      mg->m->feature);
-	free(lock_path);
 	pd_lockinfo_clear(&holder);
 	if (stale.pid) {
 		char msg[600];
@@ -668,7 +662,6 @@ int pd_merge_new(pd_merge **out, const pd_pktdir *pd, const pd_merge_options *o)
 	*out = mg;
 	return 0;
 fail:
-	free(lock_path);
 	pd_lockinfo_clear(&holder);
 	pd_lockinfo_clear(&stale);
 	pd_merge_free(mg);

@@ -28,6 +28,11 @@ typedef struct pd_lock pd_lock;
 int pd_lock_take(pd_lock **out, const char *path, const char *run_id, pd_lockinfo *holder,
 		 pd_lockinfo *stale);
 
+/* Take PACKET_DIR/.packetdeck/run.lock as pd_lock_take does, making the
+ * directory when it is absent: what run, merge and adopt hold. */
+int pd_run_lock_take(pd_lock **out, const char *packet_dir, const char *run_id,
+		     pd_lockinfo *holder, pd_lockinfo *stale);
+
 /* Clear the content and release. NULL is a no-op. */
 void pd_lock_release(pd_lock *l);
 
