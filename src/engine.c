@@ -391,6 +391,25 @@ void pd_engine_advance(pd_engine *e)
 	}
 }
 
+void pd_engine_held_elsewhere(pd_engine *e)
+{
+	pd_event ev = PD_EVENT_INIT(PD_EV_BLOCKED);
+
+	pd_engine_close_track(e);
+	free(e->blocked_ids);
+	e->nblocked = 0;
+	if (!(e->blocked_ids = malloc(sizeof(long)))) {
+		pd_engine_failed(e, NULL, "out of memory", 0, false);
+		return;
+	}
+	e->blocked_ids[e->nblocked++] = cur_track(e)->id;
+	ev.track = cur_track(e)->id;
+	ev.ids = e->blocked_ids;
+	ev.nids = e->nblocked;
+	pd_engine_emit(e, &ev);
+	e->st = ST_BLOCKED;
+}
+
 int pd_engine_answer(pd_engine *e, pd_answer a)
 {
 	if (e->st == ST_BLOCKED && a == PD_ANSWER_ABORT) {

@@ -5,7 +5,8 @@
  * The commands' output comes through one pipe per track to the track's
  * log and on_output; task_started and each checkpoint are the engine's
  * events as exec says them, the checkpoint once it is durable. The track
- * lock is exec's own, as `packetdeck packet` takes it. The marker exec
+ * is claimed in the run lock (lock.h's pd_track_claim), which `packetdeck
+ * packet` respects as it would the track's own lock. The marker exec
  * writes is verified like any other before the track counts.
  */
 #define _GNU_SOURCE /* pipe2 */
@@ -54,13 +55,19 @@ static void builtin_start(pd_engine *e)
 	o.on_event = exec_event;
 	o.ctx = e;
 	o.synced = e->synced;
-	if ((error = pd_exec_begin(&e->exec, e->pd, e->cur, &o)) < 0) {
+	o.run_lock = e->run_lock; /* the track claimed in it: no lock file per track */
+	if ((error = pd_exec_begin(&e->exec, e->pd, e->cur, &o)) == PD_ELOCKED) {
+		pd_engine_log(e, "%s", pd_error_last());
+		pd_engine_held_elsewhere(e);
+		return;
+	}
+	if (error < 0) {
 		char msg[600];
 
 		snprintf(msg, sizeof(msg), "%s", pd_error_last());
 		pd_engine_log(e, "%s", msg);
 		pd_engine_close_track(e);
-		pd_engine_failed(e, NULL, msg, error == PD_ELOCKED ? 4 : 2, true);
+		pd_engine_failed(e, NULL, msg, 2, true);
 		return;
 	}
 	e->st = ST_RUNNING;

@@ -216,7 +216,7 @@ void pd_engine_start_track(pd_engine *e)
 static void process_start(pd_engine *e)
 {
 	const pd_track *t = cur_track(e);
-	char *repo = pd_manifest_root(e->pd->manifest), **argv = NULL, **env = NULL, *lock = NULL;
+	char *repo = pd_manifest_root(e->pd->manifest), **argv = NULL, **env = NULL;
 	/* a Claude Code session's marker: claude refuses to start inside one */
 	char *const unset[] = {"CLAUDECODE", NULL};
 	pd_worktree_info w;
@@ -226,6 +226,18 @@ static void process_start(pd_engine *e)
 
 	memset(&w, 0, sizeof(w));
 	memset(&from, 0, sizeof(from));
+	/* an agent cannot take the track's lock: hold it for it, before anything is written */
+	if ((error = pd_track_lock_take(&e->track_lock, e->pd->manifest->dir, t->id, e->run_id,
+				       NULL)) == PD_ELOCKED) {
+		pd_engine_log(e, "%s", pd_error_last());
+		pd_engine_held_elsewhere(e);
+		goto done;
+	}
+	if (error < 0) {
+		pd_engine_close_track(e);
+		pd_engine_failed(e, NULL, pd_error_last(), 0, false);
+		goto done;
+	}
 	pd_limit_remove(e->pd->manifest->dir, t->id); /* limited no more: it runs */
 	e->seen_task[0] = e->seen_stamp[0] = '\0';
 	remember_checkpoint(e, false);
@@ -247,17 +259,7 @@ static void process_start(pd_engine *e)
 		goto done;
 	}
 	{
-		/* an agent cannot take the lock: hold it for it */
-		pd_lockinfo holder;
-
-		lock = pd_state_file(e->pd->manifest->dir, t->id, "lock");
-		if (!lock || pd_lock_take(&e->track_lock, lock, e->run_id, &holder, NULL) < 0) {
-			pd_lockinfo_clear(&holder);
-			pd_engine_close_track(e);
-			pd_engine_failed(e, NULL, pd_error_last(), 0, false);
-			goto done;
-		}
-		/* and read what it says */
+		/* read what the agent says */
 		if (!e->agent_buf && !(e->agent_buf = malloc(AGENT_LINE_MAX))) {
 			pd_engine_close_track(e);
 			pd_engine_failed(e, NULL, "out of memory", 0, false);
@@ -304,7 +306,6 @@ done:
 	pd_argv_free(argv);
 	pd_argv_free(env);
 	free(repo);
-	free(lock);
 }
 
 /* agent_usage when the agent's counts moved. */

@@ -33,6 +33,7 @@ struct pd_exec {
 	pd_exec_options o;
 	pd_exec_result res;
 	pd_lock *lock;
+	bool claimed; /* in o.run_lock, instead of lock */
 	size_t i, k;        /* the task at hand, and its command */
 	char **env;         /* the task's environment (NULL between tasks) */
 	pd_child *child;    /* its running command, or NULL */
@@ -268,8 +269,8 @@ int pd_exec_begin(pd_exec **out, const pd_pktdir *pd, size_t index, const pd_exe
 {
 	pd_exec_options defaults = PD_EXEC_OPTIONS_INIT;
 	pd_exec *x = calloc(1, sizeof(*x));
-	char *lock_path = NULL, *state_dir = NULL, *repo = NULL;
-	pd_lockinfo stale;
+	char *state_dir = NULL, *repo = NULL;
+	pd_lockinfo stale = {0};
 	size_t start;
 	int error;
 
@@ -288,7 +289,6 @@ int pd_exec_begin(pd_exec **out, const pd_pktdir *pd, size_t index, const pd_exe
 	if ((error = start_index(x, &start)) < 0 || (error = check_commands(x, start)) < 0)
 		goto fail;
 	if (asprintf(&state_dir, "%s/" PD_STATE_DIR, pd->manifest->dir) < 0 ||
-	    !(lock_path = pd_state_file(pd->manifest->dir, x->t->id, "lock")) ||
 	    !(repo = pd_manifest_root(pd->manifest))) {
 		error = pd_error_set(PD_ENOMEM, "out of memory");
 		goto fail;
@@ -297,8 +297,13 @@ int pd_exec_begin(pd_exec **out, const pd_pktdir *pd, size_t index, const pd_exe
 		error = pd_error_errno(PD_EIO, "%s: cannot create", state_dir);
 		goto fail;
 	}
-	if ((error = pd_lock_take(&x->lock, lock_path, x->o.run_id, NULL, &stale)) < 0)
+	if (x->o.run_lock)
+		error = pd_track_claim(x->o.run_lock, pd->manifest->dir, x->t->id);
+	else
+		error = pd_track_lock_take(&x->lock, pd->manifest->dir, x->t->id, x->o.run_id, &stale);
+	if (error < 0)
 		goto fail;
+	x->claimed = x->o.run_lock != NULL;
 	if (stale.pid) {
 		pd_event e = PD_EVENT_INIT(PD_EV_NOTICE);
 		char msg[600];
@@ -316,7 +321,6 @@ int pd_exec_begin(pd_exec **out, const pd_pktdir *pd, size_t index, const pd_exe
 	*out = x;
 	x = NULL;
 fail:
-	free(lock_path);
 	free(state_dir);
 	free(repo);
 	pd_exec_free(x);
@@ -376,6 +380,8 @@ void pd_exec_free(pd_exec *x)
 		close(x->pidfd);
 	pd_argv_free(x->env);
 	pd_lock_release(x->lock);
+	if (x->claimed)
+		pd_track_unclaim(x->o.run_lock);
 	pd_packet_free(x->own);
 	free(x);
 }

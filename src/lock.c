@@ -3,6 +3,7 @@
 #include "packetdeck/lock.h"
 #include "packetdeck/error.h"
 #include "packetdeck/fsio.h"
+#include "packetdeck/manifest.h"
 #include "packetdeck/pathutil.h"
 #include "packetdeck/state.h"
 #include "json.h"
@@ -19,6 +20,7 @@
 
 struct pd_lock {
 	int fd;
+	char since[21], *run_id; /* the record, to write it again naming a track */
 };
 
 #define LOCK_MAX_BYTES 4096
@@ -41,6 +43,10 @@ static void read_holder(int fd, pd_lockinfo *out)
 		out->host = pd_json_strdup(root, "host");
 		out->since = pd_json_strdup(root, "since");
 		out->run_id = pd_json_strdup(root, "run_id");
+		if (pd_json_int(pd_json_get(root, "track"), 0, PD_TRACK_ID_MAX, &pid)) {
+			out->has_track = true;
+			out->track = (long)pid;
+		}
 	}
 	cJSON_Delete(root);
 }
@@ -64,7 +70,7 @@ const char *pd_lock_takeover_text(const pd_lockinfo *stale, const char *what, ch
 }
 
 static int write_record(int fd, long pid, const char *host, const char *since,
-			const char *run_id)
+			const char *run_id, long track)
 {
 	cJSON *o = cJSON_CreateObject();
 	ssize_t len;
@@ -78,6 +84,8 @@ static int write_record(int fd, long pid, const char *host, const char *since,
 		cJSON_AddStringToObject(o, "since", since);
 	if (run_id)
 		cJSON_AddStringToObject(o, "run_id", run_id);
+	if (track >= 0)
+		cJSON_AddNumberToObject(o, "track", (double)track);
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!text)
@@ -89,12 +97,19 @@ static int write_record(int fd, long pid, const char *host, const char *since,
 	return error;
 }
 
-static int write_holder(int fd, const char *run_id)
+static int write_holder(const pd_lock *l, long track)
 {
-	char host[256] = "", now[21];
+	char host[256] = "";
 
 	gethostname(host, sizeof(host) - 1);
-	return write_record(fd, (long)getpid(), host, pd_timestamp(now, time(NULL)), run_id);
+	return write_record(l->fd, (long)getpid(), host, l->since, l->run_id, track);
+}
+
+static void lock_free(pd_lock *l)
+{
+	close(l->fd);
+	free(l->run_id);
+	free(l);
 }
 
 int pd_lock_take(pd_lock **out, const char *path, const char *run_id, pd_lockinfo *holder,
@@ -112,7 +127,7 @@ int pd_lock_take(pd_lock **out, const char *path, const char *run_id, pd_lockinf
 	if (fd < 0)
 		return pd_error_errno(PD_EIO, "%s: cannot open", path);
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		pd_lockinfo who = {true, 0, NULL, NULL, NULL};
+		pd_lockinfo who = {.held = true};
 		char text[512];
 
 		error = errno == EWOULDBLOCK ? PD_ELOCKED : PD_EIO;
@@ -131,11 +146,17 @@ int pd_lock_take(pd_lock **out, const char *path, const char *run_id, pd_lockinf
 	}
 	if (stale)
 		read_holder(fd, stale); /* whoever wrote it no longer holds it */
-	if ((error = write_holder(fd, run_id)) < 0 || !(l = malloc(sizeof(*l)))) {
+	if (!(l = calloc(1, sizeof(*l))) || (run_id && !(l->run_id = strdup(run_id)))) {
+		free(l);
 		close(fd);
-		return error < 0 ? error : pd_error_set(PD_ENOMEM, "out of memory");
+		return pd_error_set(PD_ENOMEM, "out of memory");
 	}
 	l->fd = fd;
+	pd_timestamp(l->since, time(NULL));
+	if ((error = write_holder(l, -1)) < 0) {
+		lock_free(l);
+		return error;
+	}
 	*out = l;
 	return 0;
 }
@@ -172,8 +193,7 @@ void pd_lock_release(pd_lock *l)
 	/* clear the holder first: a reader never sees us named after we left */
 	if (ftruncate(l->fd, 0) != 0)
 		(void)0; /* the flock, released below, is what counts */
-	close(l->fd);
-	free(l);
+	lock_free(l);
 }
 
 void pd_lock_release_to(pd_lock *l, const pd_lockinfo *previous)
@@ -184,10 +204,79 @@ void pd_lock_release_to(pd_lock *l, const pd_lockinfo *previous)
 		pd_lock_release(l);
 		return;
 	}
-	if (write_record(l->fd, previous->pid, previous->host, previous->since, previous->run_id) < 0)
+	if (write_record(l->fd, previous->pid, previous->host, previous->since, previous->run_id,
+			 -1) < 0)
 		(void)0; /* then it is cleared, as by pd_lock_release */
-	close(l->fd);
-	free(l);
+	lock_free(l);
+}
+
+static char *state_path(const char *packet_dir, const char *name)
+{
+	char *path = NULL;
+
+	if (asprintf(&path, "%s/" PD_STATE_DIR "/%s", packet_dir, name) < 0)
+		return NULL;
+	return path;
+}
+
+int pd_track_lock_take(pd_lock **out, const char *packet_dir, long track, const char *run_id,
+		       pd_lockinfo *stale)
+{
+	char *path = pd_state_file(packet_dir, track, "lock"), *run = state_path(packet_dir, "run.lock");
+	pd_lockinfo runner;
+	int error;
+
+	*out = NULL;
+	if (stale)
+		memset(stale, 0, sizeof(*stale));
+	if (!path || !run)
+		error = pd_error_set(PD_ENOMEM, "out of memory");
+	else if ((error = pd_lock_take(out, path, run_id, NULL, stale)) == 0) {
+		pd_lock_probe(&runner, run);
+		if (runner.held && runner.has_track && runner.track == track) {
+			char text[512];
+
+			pd_lock_release(*out);
+			*out = NULL;
+			if (stale)
+				pd_lockinfo_clear(stale);
+			error = pd_error_set(PD_ELOCKED, "track %ld is being executed by the run of %s",
+					     track, pd_lockinfo_text(&runner, text, sizeof(text)));
+		}
+		pd_lockinfo_clear(&runner);
+	}
+	free(path);
+	free(run);
+	return error;
+}
+
+int pd_track_claim(pd_lock *run, const char *packet_dir, long track)
+{
+	char *path = pd_state_file(packet_dir, track, "lock");
+	pd_lockinfo holder;
+	int error;
+
+	if (!path)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	if ((error = write_holder(run, track)) == 0) {
+		pd_lock_probe(&holder, path);
+		if (holder.held) {
+			char text[512];
+
+			pd_track_unclaim(run);
+			error = pd_error_set(PD_ELOCKED, "%s is held by %s", path,
+					     pd_lockinfo_text(&holder, text, sizeof(text)));
+		}
+		pd_lockinfo_clear(&holder);
+	}
+	free(path);
+	return error;
+}
+
+void pd_track_unclaim(pd_lock *run)
+{
+	if (run && write_holder(run, -1) < 0)
+		(void)0; /* a record naming a finished track: its marker says complete */
 }
 
 int pd_lock_probe(pd_lockinfo *out, const char *lock_path)

@@ -86,7 +86,23 @@ static int keep_files(pd_track_status *ts, pd_track_files *f)
 	return 0;
 }
 
-static int read_track(pd_track_status *ts, const pd_pktdir *pd, size_t i)
+/* The run names the track it executes in its lock: the track's lock, then
+ * (lock.h's pd_track_claim). */
+static int run_holds(pd_lockinfo *lock, const pd_lockinfo *run, long id)
+{
+	if (lock->held || !run->held || !run->has_track || run->track != id)
+		return 0;
+	pd_lockinfo_clear(lock);
+	lock->held = true;
+	lock->pid = run->pid;
+	if ((run->host && !(lock->host = strdup(run->host))) ||
+	    (run->since && !(lock->since = strdup(run->since))) ||
+	    (run->run_id && !(lock->run_id = strdup(run->run_id))))
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int read_track(pd_track_status *ts, const pd_pktdir *pd, size_t i, const pd_lockinfo *run)
 {
 	const pd_manifest *m = pd->manifest;
 	const pd_track *t = &m->tracks[i];
@@ -111,6 +127,8 @@ static int read_track(pd_track_status *ts, const pd_pktdir *pd, size_t i)
 	}
 	error = pd_lock_probe(&f.lock, lock);
 	free(lock);
+	if (error == 0)
+		error = run_holds(&f.lock, run, t->id);
 	count_done(ts, &f, pd, i);
 	if (pd_verify_marker(pd->verifier, t, &f.marker) < 0 ||
 	    pd_verify_checkpoint(pd->verifier, t, &f.checkpoint) < 0) {
@@ -207,17 +225,14 @@ int pd_snapshot_take(pd_snapshot **out, const pd_pktdir *pd)
 	}
 	s->ntracks = m->ntracks;
 	s->next = PD_NO_TRACK;
+	error = probe_run(&s->run, m->dir);
 	for (i = 0; i < m->ntracks && error == 0; i++)
-		error = read_track(&s->tracks[i], pd, i);
+		error = read_track(&s->tracks[i], pd, i, &s->run);
 	if (error < 0) {
 		pd_snapshot_free(s);
 		return error;
 	}
 	settle_graph(s, pd->dag);
-	if ((error = probe_run(&s->run, m->dir)) < 0) {
-		pd_snapshot_free(s);
-		return error;
-	}
 	*out = s;
 	return 0;
 }
@@ -263,38 +278,63 @@ static bool same_files(const pd_track_status *ta, const pd_track_status *tb)
 	       a->lock.held == b->lock.held && a->lock.pid == b->lock.pid;
 }
 
+/* The index of the track a held run lock names, or PD_NO_TRACK. */
+static size_t run_track(const pd_lockinfo *run, const pd_pktdir *pd)
+{
+	long i = run->held && run->has_track ? pd_dag_find(pd->dag, run->track) : -1;
+
+	return i >= 0 ? (size_t)i : PD_NO_TRACK;
+}
+
+/* Read track i again: true when it changed. */
+static int reread_track(pd_snapshot *s, const pd_pktdir *pd, size_t i, const pd_lockinfo *run,
+			bool *changed)
+{
+	pd_track_status fresh;
+	int error;
+
+	if (i >= s->ntracks)
+		return 0;
+	memset(&fresh, 0, sizeof(fresh));
+	if ((error = read_track(&fresh, pd, i, run)) < 0) {
+		clear_track(&fresh);
+		return error;
+	}
+	if (same_files(&s->tracks[i], &fresh)) {
+		clear_track(&fresh);
+		return 0;
+	}
+	clear_track(&s->tracks[i]);
+	s->tracks[i] = fresh;
+	*changed = true;
+	return 0;
+}
+
 int pd_snapshot_reread(pd_snapshot *s, const pd_pktdir *pd, const size_t *which, size_t n,
 		       bool *changed)
 {
-	const pd_manifest *m = pd->manifest;
-	size_t k, count = which ? n : s->ntracks;
+	size_t k, count = which ? n : s->ntracks, was, now;
 	pd_lockinfo run;
 	bool any = false;
 	int error;
 
-	for (k = 0; k < count; k++) {
-		size_t i = which ? which[k] : k;
-		pd_track_status fresh;
-
-		if (i >= s->ntracks)
-			continue;
-		memset(&fresh, 0, sizeof(fresh));
-		if ((error = read_track(&fresh, pd, i)) < 0) {
-			clear_track(&fresh);
-			return error;
-		}
-		if (same_files(&s->tracks[i], &fresh)) {
-			clear_track(&fresh);
-			continue;
-		}
-		clear_track(&s->tracks[i]);
-		s->tracks[i] = fresh;
-		any = true;
+	if ((error = probe_run(&run, pd->manifest->dir)) < 0)
+		return error;
+	for (k = 0; k < count && error == 0; k++)
+		error = reread_track(s, pd, which ? which[k] : k, &run, &any);
+	/* the track the run lock named, and the one it names now */
+	was = run_track(&s->run, pd);
+	now = run_track(&run, pd);
+	if (which && was != now && error == 0)
+		error = reread_track(s, pd, was, &run, &any);
+	if (which && was != now && error == 0)
+		error = reread_track(s, pd, now, &run, &any);
+	if (error < 0) {
+		pd_lockinfo_clear(&run);
+		return error;
 	}
 	if (any)
 		settle_graph(s, pd->dag);
-	if ((error = probe_run(&run, m->dir)) < 0)
-		return error;
 	if (run.held != s->run.held || run.pid != s->run.pid)
 		any = true;
 	pd_lockinfo_clear(&s->run);

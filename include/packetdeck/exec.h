@@ -37,9 +37,11 @@ typedef struct pd_exec_options {
 	void *ctx;
 	char *synced;         /* char[41]: the last commit made durable, kept by the
 				 caller across tracks (NULL: this execution's own) */
+	struct pd_lock *run_lock; /* the caller's run.lock: the track is claimed in it
+				     (pd_track_claim) instead of a lock of its own */
 } pd_exec_options;
 
-#define PD_EXEC_OPTIONS_INIT {false, -1, 5000, 1, NULL, NULL, NULL, NULL}
+#define PD_EXEC_OPTIONS_INIT {false, -1, 5000, 1, NULL, NULL, NULL, NULL, NULL}
 
 typedef enum pd_exec_outcome {
 	PD_EXEC_COMPLETE,     /* the marker is written */

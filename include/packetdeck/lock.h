@@ -17,6 +17,8 @@ typedef struct pd_lockinfo {
 	bool held;        /* an flock is held on it right now */
 	long pid;         /* from the file's content, 0 if unknown */
 	char *host, *since, *run_id;
+	bool has_track;   /* run.lock: its holder executes `track` itself now */
+	long track;
 } pd_lockinfo;
 
 typedef struct pd_lock pd_lock;
@@ -40,6 +42,26 @@ void pd_lock_release(pd_lock *l);
  * a short holder that is not a run (adopt) leaves a dead run's record for
  * the next run, which stops what that run left behind. */
 void pd_lock_release_to(pd_lock *l, const pd_lockinfo *previous);
+
+/* A track's lock, in one of two ways (either order of the two, one sees
+ * the other):
+ *
+ * - `packet` (and `run` for an agent, which cannot take a lock itself)
+ *   takes .packetdeck/track-{id}.lock, then probes run.lock: a run that
+ *   names the track there executes it, and the lock is given back
+ *   (PD_ELOCKED). *stale as for pd_lock_take.
+ * - `run`, for a track it executes in-process, names the track in the
+ *   run.lock it holds, then probes track-{id}.lock: held means executed
+ *   elsewhere (PD_ELOCKED, the name taken back). No file per track is
+ *   made: a run of 10 000 tracks allocates 10 000 fewer inodes.
+ *
+ * A reader (status, the dashboard) sees a track running when its lock is
+ * held or a held run.lock names it. */
+int pd_track_lock_take(pd_lock **out, const char *packet_dir, long track, const char *run_id,
+		       pd_lockinfo *stale);
+int pd_track_claim(pd_lock *run, const char *packet_dir, long track);
+/* The run no longer executes a track (run.lock's record without one). */
+void pd_track_unclaim(pd_lock *run);
 
 /* Is `lock_path` held, and by whom? Opens it read-only and creates
  * nothing: read-only commands stay read-only. */

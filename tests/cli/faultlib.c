@@ -6,17 +6,30 @@
  *   PD_FAULT_ERRNO=N           with this errno (default EIO)
  *   PD_FAULT_SKIP=N            after the first N such renames succeeded
  *
+ * and holds a process at one open(), for an order of events a test needs:
+ *
+ *   PD_PAUSE_OPEN=SUFFIX       an open() of a path ending in SUFFIX waits:
+ *   PD_PAUSE_SKIP=N            after the first N such opens went through,
+ *   PD_PAUSE_DIR=DIR           it creates DIR/paused, then waits until
+ *                              DIR/go exists (once per process)
+ *
  * Counting is per process. Nothing else is touched. Never linked into
  * packetdeck itself.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int rename(const char *from, const char *to);
+int open(const char *path, int flags, ...);
+int open64(const char *path, int flags, ...);
 int renameat2(int fromfd, const char *from, int tofd, const char *to, unsigned flags);
 
 static int matches(const char *to)
@@ -64,4 +77,62 @@ int renameat2(int fromfd, const char *from, int tofd, const char *to, unsigned f
 		real = (int (*)(int, const char *, int, const char *, unsigned))dlsym(RTLD_NEXT,
 											"renameat2");
 	return real(fromfd, from, tofd, to, flags);
+}
+
+/* Hold here when this open is the one to pause at. */
+static void pause_at(const char *path)
+{
+	static long seen;
+	static int done;
+	const char *suffix = getenv("PD_PAUSE_OPEN"), *skip = getenv("PD_PAUSE_SKIP");
+	const char *dir = getenv("PD_PAUSE_DIR");
+	char mark[4096];
+	size_t ls, lp;
+	int fd;
+
+	if (done || !suffix || !*suffix || !dir || !path)
+		return;
+	ls = strlen(suffix);
+	lp = strlen(path);
+	if (lp < ls || strcmp(path + lp - ls, suffix) != 0 || seen++ < (skip ? atol(skip) : 0))
+		return;
+	done = 1;
+	snprintf(mark, sizeof(mark), "%s/paused", dir);
+	fd = (int)syscall(SYS_openat, AT_FDCWD, mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	snprintf(mark, sizeof(mark), "%s/go", dir);
+	while (access(mark, F_OK) != 0)
+		usleep(10000);
+}
+
+static int open_with(const char *name, const char *path, int flags, va_list ap)
+{
+	int (*real)(const char *, int, ...) = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, name);
+	mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
+
+	pause_at(path);
+	return real(path, flags, mode);
+}
+
+int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	int fd;
+
+	va_start(ap, flags);
+	fd = open_with("open", path, flags, ap);
+	va_end(ap);
+	return fd;
+}
+
+int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	int fd;
+
+	va_start(ap, flags);
+	fd = open_with("open64", path, flags, ap);
+	va_end(ap);
+	return fd;
 }

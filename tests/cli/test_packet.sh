@@ -144,6 +144,22 @@ kill -- -"$holder"; wait "$holder" 2>/dev/null
 pd packet "$D/track-1.md"; expect_rc 0
 expect_out "notice: took over the lock of pid 777 on other since 2026-01-05T12:00:00Z, which is no longer running"
 
+t_begin "a track \`run\` executes is refused to packet with exit 4; run makes no lock file for it"
+world byrun; add_track 1 a ''
+printf '### Task 1.1: hold\nRun: echo started >> %s; while [ ! -e %s/release ]; do sleep 0.05; done\n' "$TRACE" "$W" >"$D/track-1.md"
+"$PD" run "$D" </dev/null >"$W/run.out" 2>"$W/run.err" & runner=$!
+for _ in $(seq 100); do [ -s "$TRACE" ] && break; sleep 0.1; done
+[ -s "$TRACE" ] || t_fail "run never started the task: $(cat "$W/run.err")"
+[ ! -e "$D/.packetdeck/track-1.lock" ] || t_fail "run made a lock file for the track"
+pd status "$D"; expect_rc 0
+grep -q "Track 1: a (running elsewhere, pid $runner)" "$T_TMP/out" || t_fail "status: $(cat "$T_TMP/out")"
+pd packet "$D/track-1.md"; expect_rc 4
+grep -q "^packetdeck packet: track 1 is being executed by the run of pid $runner on " "$T_TMP/err" ||
+  t_fail "packet's refusal: $(cat "$T_TMP/err")"
+[ "$(cat "$TRACE")" = started ] || t_fail "the task ran again: $(cat "$TRACE")"
+touch "$W/release"; wait "$runner"; RC=$?; expect_rc 0
+pd status "$D"; grep -q "Track 1: a (complete" "$T_TMP/out" || t_fail "after the run: $(cat "$T_TMP/out")"
+
 t_begin "names and branches with shell metacharacters stay data"
 world inject; TRACKS=()
 TRACKS+=('{"id": 1, "name": "x; touch PWNED1 $(touch PWNED2) `touch PWNED3`", "packet": "track-1.md", "worktree": "'"$W"'/wt-1", "branch": "w/1", "depends_on": []}')

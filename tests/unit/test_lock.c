@@ -97,6 +97,67 @@ static void a_dead_holder_is_taken_over_and_named(void **state)
 	free(p);
 }
 
+/* The two ways of a track's lock (lock.h): a run claims the track in its
+ * run.lock, `packet` takes track-N.lock; each refuses what the other holds,
+ * and a claim makes no file. */
+static void a_track_claimed_in_the_run_lock_or_held_by_its_own(void **state)
+{
+	char *p = t_path(dir, ".packetdeck/run.lock"), *tl = t_path(dir, ".packetdeck/track-7.lock");
+	pd_lock *run = NULL, *own = NULL;
+	pd_lockinfo who, stale;
+	pid_t pid;
+	int ws;
+
+	(void)state;
+	assert_int_equal(pd_run_lock_take(&run, dir, "run-1", NULL, NULL), 0);
+	assert_int_equal(pd_track_claim(run, dir, 7), 0);
+	assert_int_equal(access(tl, F_OK), -1); /* no file per track */
+	assert_int_equal(pd_lock_probe(&who, p), 0);
+	assert_true(who.held);
+	assert_true(who.has_track);
+	assert_int_equal(who.track, 7);
+	assert_string_equal(who.run_id, "run-1");
+	pd_lockinfo_clear(&who);
+	/* `packet` on that track, from another process: refused, the run named */
+	pid = fork();
+	if (pid == 0) {
+		pd_lock *x = NULL;
+		int rc = pd_track_lock_take(&x, dir, 7, "pkt", &stale);
+
+		_exit(rc == PD_ELOCKED && !x && strstr(pd_error_last(), "track 7 is being executed by the run of pid ") ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_int_equal(WEXITSTATUS(ws), 0);
+	/* and it let its own lock go again */
+	assert_int_equal(pd_lock_probe(&who, tl), 0);
+	assert_false(who.held);
+	/* another track is free to take */
+	assert_int_equal(pd_track_lock_take(&own, dir, 8, "pkt", &stale), 0);
+	assert_int_equal(stale.pid, 0);
+	pd_lock_release(own);
+	/* the run is done with track 7: `packet` may take it */
+	pd_track_unclaim(run);
+	assert_int_equal(pd_lock_probe(&who, p), 0);
+	assert_true(who.held);
+	assert_false(who.has_track);
+	pd_lockinfo_clear(&who);
+	assert_int_equal(pd_track_lock_take(&own, dir, 7, "pkt", NULL), 0);
+	/* and while it holds it, the run's claim is refused, its name taken back */
+	assert_int_equal(pd_track_claim(run, dir, 7), PD_ELOCKED);
+	assert_non_null(strstr(pd_error_last(), "track-7.lock is held by pid "));
+	assert_int_equal(pd_lock_probe(&who, p), 0);
+	assert_false(who.has_track);
+	pd_lockinfo_clear(&who);
+	pd_lock_release(own);
+	assert_int_equal(pd_track_claim(run, dir, 7), 0);
+	/* a run lock let go names nothing */
+	pd_lock_release(run);
+	assert_int_equal(pd_track_lock_take(&own, dir, 7, "pkt", NULL), 0);
+	pd_lock_release(own);
+	free(p);
+	free(tl);
+}
+
 /* Until /proc/PID/comm is `name`. */
 static void wait_for_exec(pid_t pid, const char *name)
 {
@@ -189,6 +250,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_dead_holder_is_taken_over_and_named, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(a_runner_never_inherits_the_lock, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(a_symlink_is_not_a_lock, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(a_track_claimed_in_the_run_lock_or_held_by_its_own, t_setup, t_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

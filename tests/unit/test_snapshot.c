@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "test.h"
 #include "packetdeck/gitwt.h"
+#include "packetdeck/lock.h"
 #include "packetdeck/plan.h"
 #include "packetdeck/snapshot.h"
 #include "packetdeck/watch.h"
@@ -359,6 +360,44 @@ static void held_track_lock_is_running(void **state)
 	release(pid, go);
 }
 
+/* A run names the track it executes in run.lock (no track lock file):
+ * that track is running, and a re-read of no track at all sees the name
+ * move from one track to the next. */
+static void a_track_named_in_the_run_lock_is_running(void **state)
+{
+	pd_lock *run = NULL;
+	size_t none = 0;
+	bool changed;
+	world w;
+
+	(void)state;
+	t_packet_dir(dir, GRAPH, 5);
+	assert_int_equal(pd_run_lock_take(&run, dir, "r1", NULL, NULL), 0);
+	assert_int_equal(pd_track_claim(run, dir, 1), 0);
+	w = take();
+	assert_int_equal(st(&w, 1)->state, PD_STATE_RUNNING);
+	assert_int_equal(st(&w, 1)->files->lock.pid, getpid());
+	assert_string_equal(st(&w, 1)->files->lock.run_id, "r1");
+	assert_int_equal(st(&w, 2)->state, PD_STATE_READY);
+	pd_track_unclaim(run);
+	assert_int_equal(pd_track_claim(run, dir, 2), 0);
+	assert_int_equal(pd_snapshot_reread(w.s, w.pd, &none, 0, &changed), 0);
+	assert_true(changed);
+	assert_int_equal(st(&w, 1)->state, PD_STATE_READY);
+	assert_int_equal(st(&w, 2)->state, PD_STATE_RUNNING);
+	pd_track_unclaim(run);
+	assert_int_equal(pd_snapshot_reread(w.s, w.pd, &none, 0, &changed), 0);
+	assert_true(changed);
+	assert_int_equal(st(&w, 2)->state, PD_STATE_READY);
+	drop(&w);
+	/* the name counts only while the run lock is held */
+	assert_int_equal(pd_track_claim(run, dir, 1), 0);
+	pd_lock_release(run);
+	w = take();
+	assert_int_equal(st(&w, 1)->state, PD_STATE_READY);
+	drop(&w);
+}
+
 static void held_run_lock_is_reported(void **state)
 {
 	int go[2];
@@ -691,6 +730,7 @@ int main(void)
 		T(failure_newer_than_checkpoint_is_failed),
 		T(checkpoint_naming_an_unknown_task_is_corrupt),
 		T(held_track_lock_is_running),
+		T(a_track_named_in_the_run_lock_is_running),
 		T(held_run_lock_is_reported),
 		T(plan_skips_runs_and_resumes),
 		T(plan_halts_on_corrupt_marker_and_checkpoint),
