@@ -7,10 +7,12 @@
  * the child started (the shell's own children): those would go on
  * changing the worktree under the next run. So the guard, forked once
  * (twice, so that it is nobody's child here and never shows among our
- * children), reads "watch G" / "forget G" from a socket; at its end of
- * file (we are gone, however) it sends SIGTERM to every group still
- * watched, SIGKILL to what is left after PD_GUARD_GRACE_MS, and exits.
- * Two small writes per command are all it costs a run.
+ * children), shares a page with us where we write the groups to watch
+ * (a slot set to G, cleared when G is gone), and waits on a socket: at its
+ * end of file (we are gone, however) it sends SIGTERM to every group still
+ * in the page, SIGKILL to what is left after PD_GUARD_GRACE_MS, and
+ * exits. A command costs a run two stores to memory: no system call, and
+ * the guard is not woken while we live.
  *
  * Not here: stopping a child on purpose (runner.c does that, and then
  * forgets the group), or the leftovers of an earlier run (engine.c finds
@@ -26,8 +28,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -39,13 +43,16 @@ static pid_t guard_owner;  /* whose guard it is: a fork needs its own */
 
 #define MAX_WATCHED 64
 
+/* The groups watched, in a page shared with the guard: 0 is a free slot. */
+static _Atomic int32_t *watched;
+
 /* The guard's life: collect the watched groups until end of file, then
  * stop those still there. */
 _Noreturn static void guard_main(int fd)
 {
-	pid_t watched[MAX_WATCHED];
+	pid_t left[MAX_WATCHED];
 	size_t n = 0, i;
-	int32_t msg;
+	char byte;
 	long deadline;
 	struct timespec tick = {0, 20 * 1000000L};
 	int sig;
@@ -54,47 +61,47 @@ _Noreturn static void guard_main(int fd)
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCONT)
 			signal(sig, SIG_IGN); /* the run's terminal and group signals are the run's */
-	for (;;) {
-		ssize_t r = recv(fd, &msg, sizeof(msg), 0);
+	/* nothing is ever sent: the only thing to wait for is the end of file */
+	while (recv(fd, &byte, sizeof(byte), 0) < 0 && errno == EINTR)
+		;
+	for (i = 0; i < MAX_WATCHED; i++) {
+		pid_t g = (pid_t)atomic_load(&watched[i]);
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r != (ssize_t)sizeof(msg))
-			break; /* end of file (or worse): the run is gone */
-		if (msg > 0 && n < MAX_WATCHED) {
-			watched[n++] = (pid_t)msg;
-		} else if (msg < 0) {
-			for (i = 0; i < n; i++)
-				if (watched[i] == (pid_t)-msg) {
-					watched[i] = watched[--n];
-					break;
-				}
-		}
+		if (g > 0)
+			left[n++] = g;
 	}
 	for (i = 0; i < n; i++) {
-		killpg(watched[i], SIGTERM);
-		killpg(watched[i], SIGCONT);
+		killpg(left[i], SIGTERM);
+		killpg(left[i], SIGCONT);
 	}
 	for (deadline = pd_now_ms() + PD_GUARD_GRACE_MS; n > 0 && pd_now_ms() < deadline;) {
 		for (i = 0; i < n;)
-			if (!pd_group_alive(watched[i]))
-				watched[i] = watched[--n];
+			if (!pd_group_alive(left[i]))
+				left[i] = left[--n];
 			else
 				i++;
 		nanosleep(&tick, NULL);
 	}
 	for (i = 0; i < n; i++)
-		killpg(watched[i], SIGKILL);
+		killpg(left[i], SIGKILL);
 	_exit(0);
 }
 
 static int start_guard(void)
 {
 	int sv[2], status;
+	void *page;
 	pid_t mid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+	page = mmap(NULL, MAX_WATCHED * sizeof(*watched), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
 		return pd_error_errno(PD_EIO, "cannot start the guard");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		munmap(page, MAX_WATCHED * sizeof(*watched));
+		return pd_error_errno(PD_EIO, "cannot start the guard");
+	}
+	watched = page; /* zero-filled: nothing watched */
 	mid = fork();
 	if (mid < 0) {
 		close(sv[0]);
@@ -128,10 +135,16 @@ static int start_guard(void)
 	return 0;
 }
 
-static void tell(int32_t msg)
+/* Set the slot holding `from` to `to` (0: a free slot). */
+static void swap_slot(int32_t from, int32_t to)
 {
-	while (send(guard_fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
+	size_t i;
+
+	for (i = 0; i < MAX_WATCHED; i++)
+		if (atomic_load_explicit(&watched[i], memory_order_relaxed) == from) {
+			atomic_store(&watched[i], to);
+			return;
+		}
 }
 
 int pd_guard_start(void)
@@ -139,18 +152,19 @@ int pd_guard_start(void)
 	if (guard_fd >= 0 && guard_owner != getpid()) {
 		close(guard_fd); /* our parent's, inherited by fork */
 		guard_fd = -1;
+		watched = NULL; /* its page stays mapped here, and is not ours to write */
 	}
 	return guard_fd >= 0 ? 0 : start_guard();
 }
 
 void pd_guard_watch(pid_t pgid)
 {
-	if (guard_fd >= 0 && guard_owner == getpid())
-		tell((int32_t)pgid);
+	if (guard_fd >= 0 && guard_owner == getpid() && pgid > 0)
+		swap_slot(0, (int32_t)pgid);
 }
 
 void pd_guard_forget(pid_t pgid)
 {
-	if (guard_fd >= 0 && guard_owner == getpid())
-		tell(-(int32_t)pgid);
+	if (guard_fd >= 0 && guard_owner == getpid() && pgid > 0)
+		swap_slot((int32_t)pgid, 0);
 }
