@@ -41,6 +41,8 @@ struct pd_exec {
 	bool done;
 	char own_synced[41];
 	char *synced;       /* the last HEAD made durable (syncfs), o.synced or own */
+	char head[41];      /* HEAD as the last checkpoint named it, while no command
+			       has run since ("" otherwise) */
 };
 
 /* Make the commit `head` durable before a file names it: sync the
@@ -102,20 +104,26 @@ static int checkpoint(pd_exec *x, size_t i)
 	e.next_task = next;
 	e.commit = w.head;
 	emit(x, &e);
+	snprintf(x->head, sizeof(x->head), "%s", w.head);
 	pd_worktree_info_clear(&w);
 	return 0;
 }
 
+/* The marker, naming HEAD: the last checkpoint's when nothing has run
+ * since (it was just read and made durable), else read again. */
 static void complete(pd_exec *x)
 {
 	pd_worktree_info w;
+	const char *head = x->head;
 
-	if (pd_worktree_inspect(&w, x->t->worktree_path) < 0 || sync_head(x, w.head) < 0 ||
-	    pd_marker_write(x->pd->manifest->dir, x->t->id, w.head[0] ? w.head : NULL, NULL) < 0) {
+	memset(&w, 0, sizeof(w));
+	if ((!head[0] && (pd_worktree_inspect(&w, x->t->worktree_path) < 0 ||
+			  sync_head(x, (head = w.head)) < 0)) ||
+	    pd_marker_write(x->pd->manifest->dir, x->t->id, head[0] ? head : NULL, NULL) < 0) {
 		fail(x, "", 0, "cannot write the completion marker: %s", pd_error_last());
 	} else {
 		x->res.outcome = PD_EXEC_COMPLETE;
-		snprintf(x->res.commit, sizeof(x->res.commit), "%s", w.head);
+		snprintf(x->res.commit, sizeof(x->res.commit), "%s", head);
 		x->done = true;
 	}
 	pd_worktree_info_clear(&w);
@@ -226,6 +234,7 @@ static void advance(pd_exec *x)
 			pd_spawn_options so = {.argv = argv, .cwd = x->t->worktree_path, .env = x->env,
 					       .output_fd = x->o.output_fd};
 
+			x->head[0] = '\0'; /* a command may commit */
 			if (pd_child_spawn(&x->child, &so) < 0) {
 				fail(x, task->id, 127, "%s", pd_error_last());
 				return;

@@ -20,7 +20,8 @@
 
 struct pd_lock {
 	int fd;
-	char since[21], *run_id; /* the record, to write it again naming a track */
+	char *record;   /* ours without its closing brace, to write it again naming a track */
+	size_t written; /* the file's length: a shorter record is padded to it */
 };
 
 #define LOCK_MAX_BYTES 4096
@@ -70,7 +71,7 @@ const char *pd_lock_takeover_text(const pd_lockinfo *stale, const char *what, ch
 }
 
 static int write_record(int fd, long pid, const char *host, const char *since,
-			const char *run_id, long track)
+			const char *run_id)
 {
 	cJSON *o = cJSON_CreateObject();
 	ssize_t len;
@@ -84,8 +85,6 @@ static int write_record(int fd, long pid, const char *host, const char *since,
 		cJSON_AddStringToObject(o, "since", since);
 	if (run_id)
 		cJSON_AddStringToObject(o, "run_id", run_id);
-	if (track >= 0)
-		cJSON_AddNumberToObject(o, "track", (double)track);
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!text)
@@ -97,18 +96,51 @@ static int write_record(int fd, long pid, const char *host, const char *since,
 	return error;
 }
 
-static int write_holder(const pd_lock *l, long track)
+/* Our record, naming `track` (< 0: none), in one write over the old one:
+ * padded with spaces (JSON's whitespace) where it is shorter, so that the
+ * file is never truncated and no block of it freed and allocated again. */
+static int write_holder(pd_lock *l, long track)
 {
-	char host[256] = "";
+	char text[LOCK_MAX_BYTES];
+	int n = track >= 0 ? snprintf(text, sizeof(text), "%s,\"track\":%ld}", l->record, track)
+			   : snprintf(text, sizeof(text), "%s}", l->record);
+	size_t len;
+
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return pd_error_set(PD_EINVALID, "the lock's record is too long");
+	len = (size_t)n;
+	while (len < l->written && len < sizeof(text))
+		text[len++] = ' ';
+	if (pwrite(l->fd, text, len, 0) != (ssize_t)len)
+		return pd_error_errno(PD_EIO, "cannot record the lock's holder");
+	l->written = len;
+	return 0;
+}
+
+/* The record as it will stand for this holder, without its closing brace. */
+static char *holder_record(const char *run_id)
+{
+	char host[256] = "", now[21];
+	cJSON *o = cJSON_CreateObject();
+	char *text;
 
 	gethostname(host, sizeof(host) - 1);
-	return write_record(l->fd, (long)getpid(), host, l->since, l->run_id, track);
+	cJSON_AddNumberToObject(o, "pid", (double)getpid());
+	cJSON_AddStringToObject(o, "host", host);
+	cJSON_AddStringToObject(o, "since", pd_timestamp(now, time(NULL)));
+	if (run_id)
+		cJSON_AddStringToObject(o, "run_id", run_id);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (text)
+		text[strlen(text) - 1] = '\0'; /* the '}' */
+	return text;
 }
 
 static void lock_free(pd_lock *l)
 {
 	close(l->fd);
-	free(l->run_id);
+	cJSON_free(l->record);
 	free(l);
 }
 
@@ -116,7 +148,7 @@ int pd_lock_take(pd_lock **out, const char *path, const char *run_id, pd_lockinf
 		 pd_lockinfo *stale)
 {
 	pd_lock *l;
-	int fd, error;
+	int fd, error = 0;
 
 	*out = NULL;
 	if (holder)
@@ -146,14 +178,14 @@ int pd_lock_take(pd_lock **out, const char *path, const char *run_id, pd_lockinf
 	}
 	if (stale)
 		read_holder(fd, stale); /* whoever wrote it no longer holds it */
-	if (!(l = calloc(1, sizeof(*l))) || (run_id && !(l->run_id = strdup(run_id)))) {
+	if (!(l = calloc(1, sizeof(*l))) || !(l->record = holder_record(run_id))) {
 		free(l);
 		close(fd);
 		return pd_error_set(PD_ENOMEM, "out of memory");
 	}
 	l->fd = fd;
-	pd_timestamp(l->since, time(NULL));
-	if ((error = write_holder(l, -1)) < 0) {
+	if (ftruncate(fd, 0) != 0 || (error = write_holder(l, -1)) < 0) {
+		error = error < 0 ? error : pd_error_errno(PD_EIO, "cannot record the lock's holder");
 		lock_free(l);
 		return error;
 	}
@@ -204,8 +236,7 @@ void pd_lock_release_to(pd_lock *l, const pd_lockinfo *previous)
 		pd_lock_release(l);
 		return;
 	}
-	if (write_record(l->fd, previous->pid, previous->host, previous->since, previous->run_id,
-			 -1) < 0)
+	if (write_record(l->fd, previous->pid, previous->host, previous->since, previous->run_id) < 0)
 		(void)0; /* then it is cleared, as by pd_lock_release */
 	lock_free(l);
 }
