@@ -106,33 +106,21 @@ static void pause_at(const char *path)
 		usleep(10000);
 }
 
-static int open_with(const char *name, const char *path, int flags, va_list ap)
+int open(const char *path, int flags, ...)
 {
-	int (*real)(const char *, int, ...) = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, name);
-	mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
+	static int (*real)(const char *, int, ...);
+	mode_t mode = 0;
+	va_list ap;
 
+	va_start(ap, flags);
+	if (flags & (O_CREAT | O_TMPFILE))
+		mode = va_arg(ap, mode_t);
+	va_end(ap);
+	if (!real)
+		real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
 	pause_at(path);
 	return real(path, flags, mode);
 }
 
-int open(const char *path, int flags, ...)
-{
-	va_list ap;
-	int fd;
-
-	va_start(ap, flags);
-	fd = open_with("open", path, flags, ap);
-	va_end(ap);
-	return fd;
-}
-
-int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	int fd;
-
-	va_start(ap, flags);
-	fd = open_with("open64", path, flags, ap);
-	va_end(ap);
-	return fd;
-}
+/* the same function under its large-file name (one and the same in libc) */
+int open64(const char *path, int flags, ...) __attribute__((alias("open")));
