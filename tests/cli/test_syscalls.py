@@ -28,6 +28,29 @@ import sys
 import tempfile
 
 CALL = re.compile(r'^(\d+) +(\w+)\((.*)\) += (-?\d+|\?)')
+# a call another traced process interrupted, in strace -f's two lines
+UNFINISHED = re.compile(r'^(\d+) +(\w+)\((.*) <unfinished \.\.\.>$')
+RESUMED = re.compile(r'^(\d+) +<\.\.\. (\w+) resumed>(.*)\) += (-?\d+|\?)')
+
+
+def read_calls(trace):
+    """(pid, name, args, result) per call, in the order they returned; a
+    call split by another process's is joined again."""
+    calls, pending = [], {}
+    for line in open(trace):
+        m = CALL.match(line)
+        if m:
+            calls.append((int(m[1]), m[2], m[3], m[4]))
+            continue
+        m = UNFINISHED.match(line)
+        if m:
+            pending[(int(m[1]), m[2])] = m[3]
+            continue
+        m = RESUMED.match(line)
+        if m and (int(m[1]), m[2]) in pending:
+            args = pending.pop((int(m[1]), m[2])) + m[3]
+            calls.append((int(m[1]), m[2], args, m[4]))
+    return calls
 
 
 def fail(msg):
@@ -60,11 +83,7 @@ def world(tmp):
 
 def check(trace, what_ran):
     """The durable writes in the trace of `what_ran`, each in order."""
-    calls = []
-    for line in open(trace):
-        m = CALL.match(line)
-        if m:
-            calls.append((int(m[1]), m[2], m[3], m[4]))
+    calls = read_calls(trace)
     main_pid = calls[0][0]
     mine = [c for c in calls if c[0] == main_pid]  # the writes are its own
     checked = 0
