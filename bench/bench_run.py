@@ -131,15 +131,16 @@ def main():
         os.sync()  # the set-up's writes on disk, not flushed under a timing
         time.sleep(SETTLE)
         for rep, (root, pk, nj, _) in enumerate(roots):
-            def run_floor():
-                out = subprocess.run([floor, os.path.join(root, "floor"), str(n)], check=True,
+            def floor_row(sub, args, into):
+                out = subprocess.run([floor, os.path.join(root, sub), str(n)] + args, check=True,
                                      capture_output=True).stdout
-                t_floor.append(float(out) * n / 1000)
+                into.append(float(out) * n / 1000)
+
+            def run_floor():
+                floor_row("floor", [], t_floor)
 
             def run_locks():
-                out = subprocess.run([floor, os.path.join(root, "floor-locks"), str(n), "locks"],
-                                     check=True, capture_output=True).stdout
-                t_locks.append(float(out) * n / 1000)
+                floor_row("floor-locks", ["locks"], t_locks)
 
             def run_pd():
                 t_pd.append(timed([pd, "run", "--quiet", pk]))

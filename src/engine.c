@@ -293,6 +293,27 @@ const char *pd_engine_handoff_path(const pd_engine *e)
 	return e->handoff_path ? e->handoff_path : "";
 }
 
+/* blocked_ids: the current track itself, executed by another process. */
+static void blocked_on_itself(pd_engine *e)
+{
+	free(e->blocked_ids);
+	e->nblocked = 0;
+	if ((e->blocked_ids = malloc(sizeof(long))))
+		e->blocked_ids[e->nblocked++] = cur_track(e)->id;
+}
+
+/* Say the current track is blocked on blocked_ids; the front end asks. */
+static void enter_blocked(pd_engine *e)
+{
+	pd_event ev = PD_EVENT_INIT(PD_EV_BLOCKED);
+
+	ev.track = cur_track(e)->id;
+	ev.ids = e->blocked_ids;
+	ev.nids = e->nblocked;
+	pd_engine_emit(e, &ev);
+	e->st = ST_BLOCKED;
+}
+
 /* Is the current track still blocked? Fills blocked_ids. `fresh`: its
  * marker was read just now (by pd_engine_advance), not while waiting. */
 static bool still_blocked(pd_engine *e, bool fresh)
@@ -319,9 +340,7 @@ static bool still_blocked(pd_engine *e, bool fresh)
 		return false;
 	}
 	if (lock && pd_lock_probe(&li, lock) == 0 && li.held) {
-		e->blocked_ids = malloc(sizeof(long));
-		if (e->blocked_ids)
-			e->blocked_ids[e->nblocked++] = t->id; /* executed elsewhere */
+		blocked_on_itself(e);
 		pd_lockinfo_clear(&li);
 		free(lock);
 		return true;
@@ -378,13 +397,7 @@ void pd_engine_advance(pd_engine *e)
 		}
 		pd_marker_clear(&m);
 		if (still_blocked(e, true)) {
-			pd_event ev = PD_EVENT_INIT(PD_EV_BLOCKED);
-
-			ev.track = t->id;
-			ev.ids = e->blocked_ids;
-			ev.nids = e->nblocked;
-			pd_engine_emit(e, &ev);
-			e->st = ST_BLOCKED;
+			enter_blocked(e);
 			return;
 		}
 		pd_engine_start_track(e);
@@ -393,21 +406,10 @@ void pd_engine_advance(pd_engine *e)
 
 void pd_engine_held_elsewhere(pd_engine *e)
 {
-	pd_event ev = PD_EVENT_INIT(PD_EV_BLOCKED);
-
+	pd_engine_log(e, "%s", pd_error_last());
 	pd_engine_close_track(e);
-	free(e->blocked_ids);
-	e->nblocked = 0;
-	if (!(e->blocked_ids = malloc(sizeof(long)))) {
-		pd_engine_failed(e, NULL, "out of memory", 0, false);
-		return;
-	}
-	e->blocked_ids[e->nblocked++] = cur_track(e)->id;
-	ev.track = cur_track(e)->id;
-	ev.ids = e->blocked_ids;
-	ev.nids = e->nblocked;
-	pd_engine_emit(e, &ev);
-	e->st = ST_BLOCKED;
+	blocked_on_itself(e);
+	enter_blocked(e);
 }
 
 int pd_engine_answer(pd_engine *e, pd_answer a)

@@ -57,7 +57,6 @@ static void builtin_start(pd_engine *e)
 	o.synced = e->synced;
 	o.run_lock = e->run_lock; /* the track claimed in it: no lock file per track */
 	if ((error = pd_exec_begin(&e->exec, e->pd, e->cur, &o)) == PD_ELOCKED) {
-		pd_engine_log(e, "%s", pd_error_last());
 		pd_engine_held_elsewhere(e);
 		return;
 	}

@@ -107,8 +107,9 @@ void pd_engine_emit(pd_engine *e, pd_event *ev);
 void pd_engine_end_child(pd_engine *e);
 void pd_engine_advance(pd_engine *e);
 void pd_engine_finish(pd_engine *e, int status);
-/* The track's lock was taken elsewhere between the gate and the start:
- * blocked on it as the gate would have found, nothing recorded. */
+/* The track's lock was taken elsewhere between the gate and the start
+ * (the error set says by whom, and is logged): blocked on it as the gate
+ * would have found, nothing recorded. */
 void pd_engine_held_elsewhere(pd_engine *e);
 void pd_engine_failed(pd_engine *e, const char *task, const char *message, int status, bool record);
 void pd_engine_failed_hint(pd_engine *e, const char *task, const char *message, const char *hint,

@@ -229,7 +229,6 @@ static void process_start(pd_engine *e)
 	/* an agent cannot take the track's lock: hold it for it, before anything is written */
 	if ((error = pd_track_lock_take(&e->track_lock, e->pd->manifest->dir, t->id, e->run_id,
 				       NULL)) == PD_ELOCKED) {
-		pd_engine_log(e, "%s", pd_error_last());
 		pd_engine_held_elsewhere(e);
 		goto done;
 	}

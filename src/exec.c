@@ -302,14 +302,14 @@ int pd_exec_begin(pd_exec **out, const pd_pktdir *pd, size_t index, const pd_exe
 		error = pd_error_set(PD_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (mkdir(state_dir, 0755) != 0 && errno != EEXIST) {
-		error = pd_error_errno(PD_EIO, "%s: cannot create", state_dir);
-		goto fail;
-	}
-	if (x->o.run_lock)
+	if (x->o.run_lock) {
+		/* the run's lock is in the state dir already */
 		error = pd_track_claim(x->o.run_lock, pd->manifest->dir, x->t->id);
-	else
+	} else if (mkdir(state_dir, 0755) != 0 && errno != EEXIST) {
+		error = pd_error_errno(PD_EIO, "%s: cannot create", state_dir);
+	} else {
 		error = pd_track_lock_take(&x->lock, pd->manifest->dir, x->t->id, x->o.run_id, &stale);
+	}
 	if (error < 0)
 		goto fail;
 	x->claimed = x->o.run_lock != NULL;

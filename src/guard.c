@@ -46,8 +46,8 @@ static pid_t guard_owner;  /* whose guard it is: a fork needs its own */
 /* The groups watched, in a page shared with the guard: 0 is a free slot. */
 static _Atomic int32_t *watched;
 
-/* The guard's life: collect the watched groups until end of file, then
- * stop those still there. */
+/* The guard's life: wait for the end of file (the run is gone), then stop
+ * the groups still in the shared page. */
 _Noreturn static void guard_main(int fd)
 {
 	pid_t left[MAX_WATCHED];
@@ -89,7 +89,7 @@ _Noreturn static void guard_main(int fd)
 
 static int start_guard(void)
 {
-	int sv[2], status;
+	int sv[2], status, error;
 	void *page;
 	pid_t mid;
 
@@ -104,9 +104,12 @@ static int start_guard(void)
 	watched = page; /* zero-filled: nothing watched */
 	mid = fork();
 	if (mid < 0) {
+		error = pd_error_errno(PD_EIO, "cannot start the guard");
 		close(sv[0]);
 		close(sv[1]);
-		return pd_error_errno(PD_EIO, "cannot start the guard");
+		munmap(page, MAX_WATCHED * sizeof(*watched));
+		watched = NULL;
+		return error;
 	}
 	if (mid == 0) {
 		int nul;

@@ -70,32 +70,6 @@ const char *pd_lock_takeover_text(const pd_lockinfo *stale, const char *what, ch
 	return buf;
 }
 
-static int write_record(int fd, long pid, const char *host, const char *since,
-			const char *run_id)
-{
-	cJSON *o = cJSON_CreateObject();
-	ssize_t len;
-	char *text;
-	int error = 0;
-
-	cJSON_AddNumberToObject(o, "pid", (double)pid);
-	if (host)
-		cJSON_AddStringToObject(o, "host", host);
-	if (since)
-		cJSON_AddStringToObject(o, "since", since);
-	if (run_id)
-		cJSON_AddStringToObject(o, "run_id", run_id);
-	text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (!text)
-		return pd_error_set(PD_ENOMEM, "out of memory");
-	len = (ssize_t)strlen(text);
-	if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)len, 0) != len)
-		error = pd_error_errno(PD_EIO, "cannot record the lock's holder");
-	free(text);
-	return error;
-}
-
 /* Our record, naming `track` (< 0: none), in one write over the old one:
  * padded with spaces (JSON's whitespace) where it is shorter, so that the
  * file is never truncated and no block of it freed and allocated again. */
@@ -117,17 +91,17 @@ static int write_holder(pd_lock *l, long track)
 	return 0;
 }
 
-/* The record as it will stand for this holder, without its closing brace. */
-static char *holder_record(const char *run_id)
+/* A holder's record without its closing brace (write_holder ends it). */
+static char *record_text(long pid, const char *host, const char *since, const char *run_id)
 {
-	char host[256] = "", now[21];
 	cJSON *o = cJSON_CreateObject();
 	char *text;
 
-	gethostname(host, sizeof(host) - 1);
-	cJSON_AddNumberToObject(o, "pid", (double)getpid());
-	cJSON_AddStringToObject(o, "host", host);
-	cJSON_AddStringToObject(o, "since", pd_timestamp(now, time(NULL)));
+	cJSON_AddNumberToObject(o, "pid", (double)pid);
+	if (host)
+		cJSON_AddStringToObject(o, "host", host);
+	if (since)
+		cJSON_AddStringToObject(o, "since", since);
 	if (run_id)
 		cJSON_AddStringToObject(o, "run_id", run_id);
 	text = cJSON_PrintUnformatted(o);
@@ -135,6 +109,15 @@ static char *holder_record(const char *run_id)
 	if (text)
 		text[strlen(text) - 1] = '\0'; /* the '}' */
 	return text;
+}
+
+/* The record as it will stand for this process. */
+static char *holder_record(const char *run_id)
+{
+	char host[256] = "", now[21];
+
+	gethostname(host, sizeof(host) - 1);
+	return record_text((long)getpid(), host, pd_timestamp(now, time(NULL)), run_id);
 }
 
 static void lock_free(pd_lock *l)
@@ -230,40 +213,48 @@ void pd_lock_release(pd_lock *l)
 
 void pd_lock_release_to(pd_lock *l, const pd_lockinfo *previous)
 {
+	char *record;
+
 	if (!l)
 		return;
-	if (!previous || !previous->pid) {
+	if (!previous || !previous->pid ||
+	    !(record = record_text(previous->pid, previous->host, previous->since, previous->run_id))) {
 		pd_lock_release(l);
 		return;
 	}
-	if (write_record(l->fd, previous->pid, previous->host, previous->since, previous->run_id) < 0)
+	cJSON_free(l->record);
+	l->record = record;
+	if (write_holder(l, -1) < 0 && ftruncate(l->fd, 0) != 0)
 		(void)0; /* then it is cleared, as by pd_lock_release */
 	lock_free(l);
 }
 
-static char *state_path(const char *packet_dir, const char *name)
+int pd_run_lock_probe(pd_lockinfo *out, const char *packet_dir)
 {
-	char *path = NULL;
+	char *path = pd_path_join(packet_dir, PD_STATE_DIR "/run.lock");
 
-	if (asprintf(&path, "%s/" PD_STATE_DIR "/%s", packet_dir, name) < 0)
-		return NULL;
-	return path;
+	memset(out, 0, sizeof(*out));
+	if (!path)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	pd_lock_probe(out, path);
+	free(path);
+	return 0;
 }
 
 int pd_track_lock_take(pd_lock **out, const char *packet_dir, long track, const char *run_id,
 		       pd_lockinfo *stale)
 {
-	char *path = pd_state_file(packet_dir, track, "lock"), *run = state_path(packet_dir, "run.lock");
+	char *path = pd_state_file(packet_dir, track, "lock");
 	pd_lockinfo runner;
 	int error;
 
 	*out = NULL;
 	if (stale)
 		memset(stale, 0, sizeof(*stale));
-	if (!path || !run)
-		error = pd_error_set(PD_ENOMEM, "out of memory");
-	else if ((error = pd_lock_take(out, path, run_id, NULL, stale)) == 0) {
-		pd_lock_probe(&runner, run);
+	if (!path)
+		return pd_error_set(PD_ENOMEM, "out of memory");
+	if ((error = pd_lock_take(out, path, run_id, NULL, stale)) == 0 &&
+	    (error = pd_run_lock_probe(&runner, packet_dir)) == 0) {
 		if (runner.held && runner.has_track && runner.track == track) {
 			char text[512];
 
@@ -277,7 +268,6 @@ int pd_track_lock_take(pd_lock **out, const char *packet_dir, long track, const 
 		pd_lockinfo_clear(&runner);
 	}
 	free(path);
-	free(run);
 	return error;
 }
 

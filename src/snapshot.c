@@ -1,6 +1,5 @@
 /* snapshot.c - derive track states and root causes from files (snapshot.h). */
 #include "packetdeck/snapshot.h"
-#include "packetdeck/pathutil.h"
 #include "packetdeck/verify.h"
 
 #include <stdio.h>
@@ -199,18 +198,6 @@ static void settle_graph(pd_snapshot *s, const pd_dag *g)
 	}
 }
 
-static int probe_run(pd_lockinfo *out, const char *dir)
-{
-	char *run = pd_path_join(dir, PD_STATE_DIR "/run.lock");
-
-	memset(out, 0, sizeof(*out));
-	if (!run)
-		return pd_error_set(PD_ENOMEM, "out of memory");
-	pd_lock_probe(out, run);
-	free(run);
-	return 0;
-}
-
 int pd_snapshot_take(pd_snapshot **out, const pd_pktdir *pd)
 {
 	const pd_manifest *m = pd->manifest;
@@ -225,7 +212,7 @@ int pd_snapshot_take(pd_snapshot **out, const pd_pktdir *pd)
 	}
 	s->ntracks = m->ntracks;
 	s->next = PD_NO_TRACK;
-	error = probe_run(&s->run, m->dir);
+	error = pd_run_lock_probe(&s->run, m->dir);
 	for (i = 0; i < m->ntracks && error == 0; i++)
 		error = read_track(&s->tracks[i], pd, i, &s->run);
 	if (error < 0) {
@@ -313,22 +300,20 @@ static int reread_track(pd_snapshot *s, const pd_pktdir *pd, size_t i, const pd_
 int pd_snapshot_reread(pd_snapshot *s, const pd_pktdir *pd, const size_t *which, size_t n,
 		       bool *changed)
 {
-	size_t k, count = which ? n : s->ntracks, was, now;
+	size_t k, count = which ? n : s->ntracks, named[2];
 	pd_lockinfo run;
 	bool any = false;
 	int error;
 
-	if ((error = probe_run(&run, pd->manifest->dir)) < 0)
+	if ((error = pd_run_lock_probe(&run, pd->manifest->dir)) < 0)
 		return error;
 	for (k = 0; k < count && error == 0; k++)
 		error = reread_track(s, pd, which ? which[k] : k, &run, &any);
 	/* the track the run lock named, and the one it names now */
-	was = run_track(&s->run, pd);
-	now = run_track(&run, pd);
-	if (which && was != now && error == 0)
-		error = reread_track(s, pd, was, &run, &any);
-	if (which && was != now && error == 0)
-		error = reread_track(s, pd, now, &run, &any);
+	named[0] = run_track(&s->run, pd);
+	named[1] = run_track(&run, pd);
+	for (k = 0; which && named[0] != named[1] && k < 2 && error == 0; k++)
+		error = reread_track(s, pd, named[k], &run, &any);
 	if (error < 0) {
 		pd_lockinfo_clear(&run);
 		return error;

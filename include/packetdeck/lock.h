@@ -66,6 +66,8 @@ void pd_track_unclaim(pd_lock *run);
 /* Is `lock_path` held, and by whom? Opens it read-only and creates
  * nothing: read-only commands stay read-only. */
 int pd_lock_probe(pd_lockinfo *out, const char *lock_path);
+/* The same for PACKET_DIR/.packetdeck/run.lock. */
+int pd_run_lock_probe(pd_lockinfo *out, const char *packet_dir);
 
 void pd_lockinfo_clear(pd_lockinfo *l);
 

@@ -18,13 +18,18 @@ export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t GIT_COMMITTER
 export GIT_CONFIG_NOSYSTEM=1 HOME="$T_TMP"
 unset PACKETDECK_RUNNER
 
-for round in $(seq "$ROUNDS"); do
-  t_begin "round $round: $STARTS simultaneous runs of one dir, exactly one wins"
-  W="$T_TMP/r$round"; D="$W/packets"; mkdir -p "$D" "$W/rc"
+# one_track NAME: a dir of one track that holds until $W/release; $W, $D
+one_track() {
+  W="$T_TMP/$1"; D="$W/packets"; mkdir -p "$D" "$W/pause"
   git init -q -b main "$W/repo" && git -C "$W/repo" commit -q --allow-empty -m initial
   printf '{"format_version": "1.0.0", "feature": "race", "project_root": "%s/repo", "tracks": [{"id": 1, "name": "t1", "packet": "track-1.md", "worktree": "%s/wt", "branch": "r/t1", "depends_on": []}], "merge_strategy": "worktree-merge", "post_merge_qa": []}\n' "$W" "$W" >"$D/manifest.json"
-  # the winner's task holds the dir until every other start has ended
   printf '### Task 1.1: hold\nRun: echo ran >> %s/trace; while [ ! -e %s/release ]; do sleep 0.05; done\n' "$W" "$W" >"$D/track-1.md"
+}
+
+for round in $(seq "$ROUNDS"); do
+  t_begin "round $round: $STARTS simultaneous runs of one dir, exactly one wins"
+  # the winner's task holds the dir until every other start has ended
+  one_track "r$round"; mkdir -p "$W/rc"
   mkfifo "$W/go"
   for i in $(seq "$STARTS"); do
     ( read -r _ <"$W/go"; "$PD" run "$D" </dev/null >"$W/rc/$i.out" 2>"$W/rc/$i.err"; echo $? >"$W/rc/$i" ) &
@@ -50,10 +55,7 @@ done
 t_begin "run and packet of one track at the same instant: it never executes twice"
 executed=0
 for round in $(seq 20); do
-  W="$T_TMP/p$round"; D="$W/packets"; mkdir -p "$D"
-  git init -q -b main "$W/repo" && git -C "$W/repo" commit -q --allow-empty -m initial
-  printf '{"format_version": "1.0.0", "feature": "race", "project_root": "%s/repo", "tracks": [{"id": 1, "name": "t1", "packet": "track-1.md", "worktree": "%s/wt", "branch": "r/t1", "depends_on": []}], "merge_strategy": "worktree-merge", "post_merge_qa": []}\n' "$W" "$W" >"$D/manifest.json"
-  printf '### Task 1.1: hold\nRun: echo ran >> %s/trace; while [ ! -e %s/release ]; do sleep 0.05; done\n' "$W" "$W" >"$D/track-1.md"
+  one_track "p$round"
   mkfifo "$W/go"
   ( read -r _ <"$W/go"; "$PD" run "$D" </dev/null >"$W/run.out" 2>"$W/run.err"; echo $? >"$W/run.rc" ) &
   ( read -r _ <"$W/go"; "$PD" packet "$D/track-1.md" </dev/null >"$W/pkt.out" 2>"$W/pkt.err"; echo $? >"$W/pkt.rc" ) &
@@ -85,13 +87,6 @@ done
 echo "# run vs packet: the track executed in $executed of 20 rounds, never twice"
 
 cc -shared -fPIC -o "$T_TMP/faultlib.so" "$HERE/faultlib.c" -ldl || t_fail "cannot build faultlib"
-# one_track NAME: a dir of one track that holds until $W/release; $W, $D
-one_track() {
-  W="$T_TMP/$1"; D="$W/packets"; mkdir -p "$D" "$W/pause"
-  git init -q -b main "$W/repo" && git -C "$W/repo" commit -q --allow-empty -m initial
-  printf '{"format_version": "1.0.0", "feature": "race", "project_root": "%s/repo", "tracks": [{"id": 1, "name": "t1", "packet": "track-1.md", "worktree": "%s/wt", "branch": "r/t1", "depends_on": []}], "merge_strategy": "worktree-merge", "post_merge_qa": []}\n' "$W" "$W" >"$D/manifest.json"
-  printf '### Task 1.1: hold\nRun: echo ran >> %s/trace; while [ ! -e %s/release ]; do sleep 0.05; done\n' "$W" "$W" >"$D/track-1.md"
-}
 # paused_run: `run` held at its second open of track-1.lock (the first is
 # the gate's probe; the second, the probe after naming the track)
 paused_run() {
